@@ -1,0 +1,3 @@
+"""cxpm: open-source CX operations performance management."""
+
+__version__ = "0.1.0"

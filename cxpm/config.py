@@ -1,0 +1,153 @@
+"""Workspace settings: cxpm.toml in the workspace folder, overridable by CXPM_* env vars."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from cxpm.errors import CxpmError
+
+CONFIG_FILE = "cxpm.toml"
+WORKSPACE_ENV = "CXPM_WORKSPACE"
+DEFAULT_WAREHOUSE_URL = "duckdb:///warehouse.duckdb"
+DEFAULT_APP_DB_URL = "sqlite:///app.db"
+
+
+def check_timezone(name: str) -> str:
+    """Return `name` when it is an IANA time zone; a clear error otherwise."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CxpmError(
+            f"unknown time zone {name!r}; use an IANA name such as UTC or Europe/London"
+        ) from None
+    return name
+
+
+class Settings(BaseSettings):
+    """What cxpm.toml holds. Env vars CXPM_TIMEZONE, CXPM_WAREHOUSE_URL, CXPM_APP_DB_URL win."""
+
+    model_config = SettingsConfigDict(env_prefix="CXPM_", extra="forbid")
+
+    timezone: str = "UTC"
+    warehouse_url: str = DEFAULT_WAREHOUSE_URL
+    app_db_url: str = DEFAULT_APP_DB_URL
+    # Metric parameter overrides, dotted keys as in `--param` (see `cxpm metrics explain`).
+    params: dict[str, Any] = Field(default_factory=dict)
+    # Workspace metric definitions that add to or override the built-in catalog.
+    metrics: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment variables override what the file says.
+        return env_settings, init_settings
+
+
+def _flatten_file(data: dict[str, Any]) -> dict[str, Any]:
+    """Map the sections of cxpm.toml onto Settings fields."""
+    flat: dict[str, Any] = {}
+    flat.update(data.get("workspace", {}))
+    if "params" in data:
+        flat["params"] = _dotted(data["params"])
+    if "metrics" in data:
+        flat["metrics"] = data["metrics"]
+    unknown = set(data) - {"workspace", "params", "metrics"}
+    if unknown:
+        raise CxpmError(f"{CONFIG_FILE}: unknown section(s) {', '.join(sorted(unknown))}")
+    return flat
+
+
+def _dotted(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested TOML tables into dotted keys: {a: {b: 1}} -> {"a.b": 1}."""
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_dotted(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+def load_settings(workspace: Path) -> Settings:
+    """Read and validate `workspace/cxpm.toml`."""
+    path = workspace / CONFIG_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CxpmError(f"{path} not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CxpmError(f"{path}: invalid TOML: {exc}") from None
+    try:
+        return Settings(**_flatten_file(data))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise CxpmError(f"{path}: {problems}") from None
+
+
+def resolve_workspace(option: Path | None) -> Path:
+    """The workspace folder: --workspace, else $CXPM_WORKSPACE, else the current folder."""
+    candidate = option or (Path(os.environ[WORKSPACE_ENV]) if os.environ.get(WORKSPACE_ENV)
+                           else None)
+    if candidate is None:
+        candidate = Path.cwd()
+        if not (candidate / CONFIG_FILE).is_file():
+            raise CxpmError(
+                "no cxpm workspace here: run `cxpm init PATH` to create one, then pass "
+                "--workspace PATH or set CXPM_WORKSPACE"
+            )
+    candidate = candidate.expanduser().resolve()
+    if not (candidate / CONFIG_FILE).is_file():
+        raise CxpmError(
+            f"{candidate} is not a cxpm workspace (no {CONFIG_FILE}); create it with "
+            f"`cxpm init {candidate}`"
+        )
+    return candidate
+
+
+def render_config(timezone: str, params: dict[str, Any]) -> str:
+    """The text of a new cxpm.toml, with every metric parameter at its default."""
+    import tomli_w
+
+    doc = {
+        "workspace": {
+            "timezone": timezone,
+            "warehouse_url": DEFAULT_WAREHOUSE_URL,
+            "app_db_url": DEFAULT_APP_DB_URL,
+        },
+        "params": params,
+    }
+    header = (
+        "# cxpm workspace settings.\n"
+        "# [workspace] timezone is the reporting time zone: it defines intervals, days and\n"
+        "# months. URLs are relative to this folder for embedded stores; env vars\n"
+        "# CXPM_TIMEZONE, CXPM_WAREHOUSE_URL and CXPM_APP_DB_URL override them.\n"
+        "# [params] are metric parameters (see `cxpm metrics explain ID`); any of them can be\n"
+        "# overridden per call with --param KEY=VALUE.\n"
+        "# Add [[metrics]] tables to define or override metrics (see docs/metrics.md).\n\n"
+    )
+    return header + tomli_w.dumps(doc)

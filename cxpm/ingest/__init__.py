@@ -1,0 +1,1 @@
+"""cxpm.ingest."""

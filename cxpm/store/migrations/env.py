@@ -1,0 +1,12 @@
+"""Alembic environment: runs migrations on the connection cxpm hands over."""
+
+from alembic import context
+
+from cxpm.store.models import Base
+
+target_metadata = Base.metadata
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=target_metadata,
+                  render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

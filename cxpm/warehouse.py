@@ -1,0 +1,131 @@
+"""The analytical warehouse, reached only through Ibis (DuckDB embedded by default)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from cxpm.errors import CxpmError
+from cxpm.schema import BATCH_COLUMN, LOCAL_TIME_COLUMN, SOURCE_COLUMN, TABLES, Table
+
+QUARANTINE_TABLE = "quarantine"
+BATCHES_TABLE = "ingest_batches"
+
+_IBIS_TYPES: dict[str, dt.DataType] = {
+    "string": dt.string,
+    "float": dt.float64,
+    "int": dt.int64,
+    "bool": dt.boolean,
+    # Canonical timestamps are UTC; stored naive so every backend reads them the same way.
+    "timestamp": dt.Timestamp(scale=6),
+    "date": dt.date,
+}
+
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "float": pa.float64(),
+    "int": pa.int64(),
+    "bool": pa.bool_(),
+    "timestamp": pa.timestamp("us"),
+    "date": pa.date32(),
+}
+
+QUARANTINE_SCHEMA = ibis.schema(
+    {
+        "batch_id": "string",
+        "table_name": "string",
+        "source_file": "string",
+        "line": "int64",
+        "raw": "string",
+        "reason": "string",
+        "quarantined_at": "timestamp(6)",
+    }
+)
+
+BATCHES_SCHEMA = ibis.schema(
+    {
+        "batch_id": "string",
+        "table_name": "string",
+        "source_file": "string",
+        "file_sha256": "string",
+        "read": "int64",
+        "loaded": "int64",
+        "quarantined": "int64",
+        "duplicates": "int64",
+        "loaded_at": "timestamp(6)",
+    }
+)
+
+
+def ibis_schema(table: Table) -> ibis.Schema:
+    """The stored Ibis schema of a canonical table (canonical plus system columns)."""
+    fields = {c.name: _IBIS_TYPES[c.type] for c in table.columns}
+    fields[LOCAL_TIME_COLUMN] = _IBIS_TYPES["timestamp"]
+    fields[SOURCE_COLUMN] = dt.string
+    fields[BATCH_COLUMN] = dt.string
+    return ibis.schema(fields)
+
+
+def arrow_schema(table: Table) -> pa.Schema:
+    """The Arrow schema of a table as stored (same columns and order as `ibis_schema`)."""
+    fields = [pa.field(c.name, _ARROW_TYPES[c.type]) for c in table.columns]
+    fields += [
+        pa.field(LOCAL_TIME_COLUMN, _ARROW_TYPES["timestamp"]),
+        pa.field(SOURCE_COLUMN, pa.string()),
+        pa.field(BATCH_COLUMN, pa.string()),
+    ]
+    return pa.schema(fields)
+
+
+def embedded_path(url: str, scheme: str, workspace: Path) -> Path | None:
+    """The file of an embedded-store URL, SQLAlchemy style: `scheme:///rel` is relative to
+    the workspace, `scheme:////abs` is absolute. None when the URL is not that scheme."""
+    prefix = f"{scheme}:///"
+    if not url.startswith(prefix):
+        return None
+    rest = url.removeprefix(prefix)
+    return Path(rest) if rest.startswith("/") else workspace / rest
+
+
+def connect(url: str, workspace: Path) -> ibis.BaseBackend:
+    """Open an Ibis backend from a URL; embedded DuckDB paths are relative to the workspace."""
+    path = embedded_path(url, "duckdb", workspace)
+    try:
+        return ibis.duckdb.connect(str(path)) if path is not None else ibis.connect(url)
+    except Exception as exc:  # backends raise many types; the user needs the URL and why
+        raise CxpmError(f"cannot open warehouse {url!r}: {exc}") from None
+
+
+class Warehouse:
+    """Canonical tables plus ingest bookkeeping, on any Ibis backend."""
+
+    def __init__(self, con: ibis.BaseBackend) -> None:
+        self.con = con
+
+    def ensure_tables(self) -> None:
+        """Create every canonical and bookkeeping table that does not exist yet."""
+        existing = set(self.con.list_tables())
+        for table in TABLES.values():
+            if table.name not in existing:
+                self.con.create_table(table.name, schema=ibis_schema(table))
+        if QUARANTINE_TABLE not in existing:
+            self.con.create_table(QUARANTINE_TABLE, schema=QUARANTINE_SCHEMA)
+        if BATCHES_TABLE not in existing:
+            self.con.create_table(BATCHES_TABLE, schema=BATCHES_SCHEMA)
+
+    def table(self, name: str) -> ir.Table:
+        """An Ibis expression over a warehouse table."""
+        try:
+            return self.con.table(name)
+        except Exception:
+            raise CxpmError(
+                f"warehouse has no table {name!r}; is this an initialised workspace?"
+            ) from None
+
+    def tables(self) -> dict[str, ir.Table]:
+        """Every canonical table as an Ibis expression, by name."""
+        return {name: self.table(name) for name in TABLES}

@@ -1,0 +1,77 @@
+"""A workspace: a folder with cxpm.toml, the warehouse and the app database."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from cxpm.config import CONFIG_FILE, Settings, check_timezone, load_settings, render_config
+from cxpm.errors import CxpmError
+from cxpm.store.db import migrate, open_engine
+from cxpm.warehouse import Warehouse, connect
+
+
+class Workspace:
+    """Opened lazily: reading settings touches neither store."""
+
+    def __init__(self, path: Path, settings: Settings | None = None) -> None:
+        self.path = path
+        self.settings = settings or load_settings(path)
+
+    @property
+    def timezone(self) -> str:
+        return self.settings.timezone
+
+    @cached_property
+    def warehouse(self) -> Warehouse:
+        return Warehouse(connect(self.settings.warehouse_url, self.path))
+
+    @cached_property
+    def app_db(self) -> Engine:
+        return open_engine(self.settings.app_db_url, self.path)
+
+    @property
+    def raw_dir(self) -> Path:
+        """Where raw files generated inside the workspace (e.g. by the demo) are kept."""
+        return self.path / "raw"
+
+    def close(self) -> None:
+        if "warehouse" in self.__dict__:
+            self.warehouse.con.disconnect()
+            del self.__dict__["warehouse"]
+        if "app_db" in self.__dict__:
+            self.app_db.dispose()
+            del self.__dict__["app_db"]
+
+
+def default_params() -> dict[str, Any]:
+    """Every metric parameter at its default, for a new cxpm.toml."""
+    from cxpm.metrics.params import DEFAULT_PARAMS
+
+    return dict(DEFAULT_PARAMS)
+
+
+def init_workspace(path: Path, timezone: str = "UTC", *, exist_ok: bool = False) -> Workspace:
+    """Create a workspace folder: cxpm.toml, the warehouse tables and the migrated app DB."""
+    check_timezone(timezone)
+    path = path.expanduser().resolve()
+    config = path / CONFIG_FILE
+    if config.exists() and not exist_ok:
+        raise CxpmError(f"{path} is already a cxpm workspace ({CONFIG_FILE} exists)")
+    if path.exists() and not path.is_dir():
+        raise CxpmError(f"{path} exists and is not a folder")
+    path.mkdir(parents=True, exist_ok=True)
+    if not config.exists():
+        config.write_text(render_config(timezone, default_params()), encoding="utf-8")
+    workspace = Workspace(path)
+    workspace.warehouse.ensure_tables()
+    migrate(workspace.app_db)
+    return workspace
+
+
+def open_workspace(path: Path) -> Workspace:
+    """Open an existing workspace (the caller resolved `path`)."""
+    return Workspace(path)
