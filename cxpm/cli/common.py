@@ -1,0 +1,142 @@
+"""What every command shares: the workspace option, output formats and rendering helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table as RichTable
+
+from cxpm.config import resolve_workspace
+from cxpm.workspace import Workspace, open_workspace
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class SummaryFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Workspace folder (default: $CXPM_WORKSPACE, else the current folder).",
+        show_default=False,
+    ),
+]
+
+FormatOption = Annotated[
+    SummaryFormat, typer.Option("--format", help="Output format.", case_sensitive=False)
+]
+
+
+def workspace_from(option: Path | None) -> Workspace:
+    return open_workspace(resolve_workspace(option))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, indent=2, default=_json_default, ensure_ascii=False)
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout, unstyled, so scripts can parse it."""
+    sys.stdout.write(dumps(data) + "\n")
+
+
+def format_value(value: Any, unit: str | None = None) -> str:
+    """A number as a person reads it: ratios as percentages, seconds with one decimal."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if unit in ("ratio", "share", "percent_ratio"):
+            return f"{value * 100:.1f}%"
+        if unit == "count":
+            return f"{value:,.0f}"
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    return str(value)
+
+
+def render_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None,
+                title: str | None = None, units: Mapping[str, str] | None = None) -> RichTable:
+    """A Rich table of dict rows (columns default to the first row's keys)."""
+    columns = list(columns or (rows[0].keys() if rows else []))
+    table = RichTable(title=title, show_lines=False, header_style="bold")
+    for col in columns:
+        numeric = bool(rows) and isinstance(rows[0].get(col), int | float)
+        table.add_column(col, justify="right" if numeric else "left")
+    for row in rows:
+        table.add_row(*(format_value(row.get(c), (units or {}).get(c)) for c in columns))
+    return table
+
+
+@contextmanager
+def progress_bar(description: str, enabled: bool = True) -> Iterator[Any]:
+    """A Rich progress bar on stderr; yields update(done, total). Quiet when not a terminal
+    or when `enabled` is false, so JSON output stays clean."""
+    if not enabled or not err_console.is_terminal:
+        yield lambda done, total: None
+        return
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(description, total=None)
+
+        def update(done: float, total: float) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+def parse_assignments(items: Iterable[str], what: str) -> dict[str, list[str]]:
+    """Parse repeated DIM=VALUE options into {dim: [values]}."""
+    from cxpm.errors import CxpmError
+
+    parsed: dict[str, list[str]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise CxpmError(f"{what} expects KEY=VALUE, got {item!r}")
+        parsed.setdefault(key.strip(), []).append(value)
+    return parsed

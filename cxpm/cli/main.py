@@ -1,0 +1,66 @@
+"""The `cxpm` command: one Typer app, one module per command group."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from cxpm import __version__
+from cxpm.cli import demo_cmd, ingest_cmd, metrics_cmd, scorecard_cmd, workspace_cmd
+from cxpm.cli.common import err_console
+from cxpm.errors import CxpmError
+
+app = typer.Typer(
+    name="cxpm",
+    help="CX operations performance management: measure every interaction, human or bot, "
+    "against targets.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cxpm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    """cxpm command line."""
+
+
+workspace_cmd.register(app)
+ingest_cmd.register(app)
+metrics_cmd.register(app)
+scorecard_cmd.register(app)
+demo_cmd.register(app)
+
+
+def run() -> None:
+    """Console-script entry point: user errors become one line on stderr and exit code 1."""
+    try:
+        app(standalone_mode=False)
+    except CxpmError as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

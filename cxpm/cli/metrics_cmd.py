@@ -1,0 +1,209 @@
+"""`cxpm metrics list | explain | compute`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cxpm.cli.common import (
+    FormatOption,
+    SummaryFormat,
+    WorkspaceOption,
+    console,
+    dumps,
+    parse_assignments,
+    print_json,
+    render_rows,
+    workspace_from,
+)
+from cxpm.errors import CxpmError
+
+DEFAULT_COMPUTE_METRICS = ("offered", "handled", "abandonment_rate", "service_level", "asa",
+                           "aht")
+
+metrics_app = typer.Typer(help="Metric catalog: list, explain and compute metrics.",
+                          no_args_is_help=True)
+
+
+class Grain(StrEnum):
+    interval = "interval"
+    hour = "hour"
+    day = "day"
+    week = "week"
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+    all = "all"
+
+
+class ResultFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    parquet = "parquet"
+
+
+def _catalog(ws: Any) -> Any:
+    from cxpm.metrics.catalog import load_catalog
+
+    return load_catalog(ws.settings.metrics)
+
+
+def _params(ws: Any, overrides: list[str]) -> dict[str, Any]:
+    from cxpm.metrics.params import resolve_params
+
+    return resolve_params(ws.settings.params, overrides)
+
+
+def parse_when(text: str | None, option: str) -> date | datetime | None:
+    """A --from/--to value: YYYY-MM-DD, or a local date and time."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    except ValueError:
+        raise CxpmError(f"{option} expects YYYY-MM-DD or YYYY-MM-DDTHH:MM, got {text!r}") from None
+
+
+@metrics_app.command("list")
+def list_metrics(format: FormatOption = SummaryFormat.table,
+                 workspace: WorkspaceOption = None) -> None:
+    """List every metric of the workspace catalog (built-in and workspace-defined)."""
+    catalog = _catalog(workspace_from(workspace))
+    rows = [{"id": m.id, "title": m.title, "family": m.family, "unit": m.unit,
+             "direction": m.direction} for m in catalog]
+    if format is SummaryFormat.json:
+        print_json(rows)
+        return
+    console.print(render_rows(rows, title=f"{len(rows)} metrics"))
+
+
+@metrics_app.command("explain")
+def explain_metric(
+    metric_id: Annotated[str, typer.Argument(metavar="ID", help="Metric id.")],
+    param: Annotated[list[str], typer.Option("--param", help="Override a parameter: K=V.")]
+    = [],  # noqa: B006 - Typer reads the default, it is never mutated
+    format: FormatOption = SummaryFormat.table,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Show a metric's definition, formula, parameters, dimensions and compiled SQL."""
+    from cxpm.metrics.engine import explain
+
+    ws = workspace_from(workspace)
+    info = explain(metric_id, ws.warehouse.tables(), params=_params(ws, param),
+                   catalog=_catalog(ws)).model_dump()
+    ws.close()
+    if format is SummaryFormat.json:
+        print_json(info)
+        return
+    console.print(f"[bold]{info['id']}[/bold] — {info['title']}")
+    for key, value in info.items():
+        if key in ("id", "title", "sql"):
+            continue
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in value.items()) or "none"
+        elif isinstance(value, list):
+            value = ", ".join(str(v) for v in value) or "none"
+        console.print(f"[bold]{key}:[/bold] {value}", highlight=False)
+    console.print("[bold]sql:[/bold]")
+    console.print(info["sql"], highlight=False, markup=False)
+
+
+def _wide(records: list[dict[str, Any]], by: list[str]) -> list[dict[str, Any]]:
+    """One row per group and period with a column per metric, for reading in a terminal."""
+    wide: dict[tuple, dict[str, Any]] = {}
+    for rec in records:
+        key = tuple(rec.get(k) for k in [*by, "period_start"])
+        row = wide.setdefault(key, {k: rec.get(k) for k in by} | (
+            {"period_start": rec["period_start"]} if "period_start" in rec else {}))
+        row[rec["metric"]] = rec["value"]
+    return list(wide.values())
+
+
+@metrics_app.command("compute")
+def compute_metrics(
+    metric: Annotated[list[str], typer.Option(
+        "--metric", "-m", help="Metric id (repeatable). Default: "
+        + ", ".join(DEFAULT_COMPUTE_METRICS) + ".")] = [],  # noqa: B006
+    by: Annotated[list[str], typer.Option("--by", help="Dimension to group by (repeatable).")]
+    = [],  # noqa: B006
+    grain: Annotated[Grain, typer.Option("--grain", help="Period grain.")] = Grain.all,
+    interval_minutes: Annotated[int, typer.Option(
+        "--interval-minutes", help="Interval length for --grain interval: 15, 30 or 60.")] = 30,
+    from_: Annotated[str | None, typer.Option(
+        "--from", help="First local date (inclusive), YYYY-MM-DD.")] = None,
+    to: Annotated[str | None, typer.Option(
+        "--to", help="Last local date (inclusive), YYYY-MM-DD.")] = None,
+    where: Annotated[list[str], typer.Option(
+        "--where", help="Filter DIM=VALUE (repeatable; values of one DIM are OR-ed).")]
+    = [],  # noqa: B006
+    param: Annotated[list[str], typer.Option(
+        "--param", help="Override a metric parameter K=V, e.g. service_level.threshold_s=30.")]
+    = [],  # noqa: B006
+    format: Annotated[ResultFormat, typer.Option("--format", help="Output format.")]
+    = ResultFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE.")]
+    = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Compute metrics by dimensions and period (ratios = sum(numerator)/sum(denominator))."""
+    from cxpm.metrics.engine import compute, to_records
+
+    if interval_minutes not in (15, 30, 60):
+        raise CxpmError("--interval-minutes must be 15, 30 or 60")
+    if format is ResultFormat.parquet and output is None:
+        raise CxpmError("--format parquet needs --output FILE")
+    if format is ResultFormat.table and output is not None:
+        raise CxpmError("--output needs --format json, csv or parquet")
+    ws = workspace_from(workspace)
+    result = compute(
+        ws.warehouse.tables(), list(metric or DEFAULT_COMPUTE_METRICS), by=list(by),
+        grain=grain.value, interval_minutes=interval_minutes,
+        start=parse_when(from_, "--from"), end=parse_when(to, "--to"),
+        where=parse_assignments(where, "--where"), params=_params(ws, param),
+        catalog=_catalog(ws),
+    )
+    ws.close()
+    write_result(result, format, output, list(by), to_records)
+
+
+def write_result(result: Any, format: ResultFormat, output: Path | None, by: list[str],
+                 to_records: Any) -> None:
+    """Render or write an engine result in the requested format."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    if format is ResultFormat.parquet:
+        pq.write_table(result, output)
+    elif format is ResultFormat.csv:
+        if output:
+            pacsv.write_csv(result, output)
+        else:
+            import io
+            import sys
+
+            buffer = io.BytesIO()
+            pacsv.write_csv(result, buffer)
+            sys.stdout.write(buffer.getvalue().decode())
+    elif format is ResultFormat.json:
+        text = dumps(to_records(result))
+        if output:
+            output.write_text(text + "\n", encoding="utf-8")
+        else:
+            print_json(to_records(result))
+    else:
+        rows = _wide(to_records(result), by)
+        if rows:
+            console.print(render_rows(rows))
+        else:
+            console.print("No data for this selection.")
+    if output and format is not ResultFormat.table:
+        console.print(f"Wrote {result.num_rows:,} rows to {output}", style="dim")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(metrics_app, name="metrics")

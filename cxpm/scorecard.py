@@ -1,0 +1,136 @@
+"""The monthly scorecard: the standard metrics of each family, this period beside the last."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+import ibis.expr.types as ir
+from pydantic import BaseModel
+
+from cxpm.errors import CxpmError
+from cxpm.metrics.catalog import Catalog, load_catalog
+from cxpm.metrics.engine import compute, to_records
+from cxpm.schema import LOCAL_TIME_COLUMN
+
+# The standard metrics shown per family, in display order.
+SCORECARD_METRICS: tuple[str, ...] = (
+    "offered", "handled", "abandonment_rate", "service_level", "asa",
+    "aht", "occupancy", "utilization", "shrinkage",
+    "customer_critical_accuracy", "business_critical_accuracy",
+    "compliance_critical_accuracy", "noncritical_accuracy", "qa_score",
+    "csat", "dsat", "nps", "ces",
+    "first_contact_resolution", "repeat_contact_rate", "contacts_per_journey",
+    "cost_per_contact", "cost_per_resolved_contact",
+    "bot_containment_rate", "escalation_rate", "autonomous_handle_rate",
+    "revenue_per_contact",
+    "attrition_rate_annualized", "skills_verified_rate",
+)
+
+
+class ScorecardRow(BaseModel):
+    family: str
+    metric: str
+    title: str
+    unit: str
+    direction: str
+    dimensions: dict[str, Any]
+    value: float | None
+    previous: float | None
+    change: float | None
+    # True when the change moved the metric in its better direction; None when unknown.
+    improved: bool | None
+
+
+class Unavailable(BaseModel):
+    metric: str
+    reason: str
+
+
+class Scorecard(BaseModel):
+    period: str
+    previous_period: str
+    by: list[str]
+    rows: list[ScorecardRow]
+    unavailable: list[Unavailable]
+
+
+def parse_period(text: str) -> date:
+    """First day of a YYYY-MM month."""
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        raise CxpmError(f"period must be YYYY-MM, got {text!r}") from None
+
+
+def previous_month(first: date) -> date:
+    return (first - timedelta(days=1)).replace(day=1)
+
+
+def month_end(first: date) -> date:
+    """Last day of the month starting at `first`."""
+    return ((first + timedelta(days=32)).replace(day=1)) - timedelta(days=1)
+
+
+def latest_period(contacts: ir.Table) -> date:
+    """The latest month with contacts, in the reporting time zone."""
+    latest = contacts.aggregate(latest=contacts[LOCAL_TIME_COLUMN].max()).to_pyarrow()
+    value = latest.column("latest")[0].as_py()
+    if value is None:
+        raise CxpmError("no contacts loaded yet: load data with `cxpm ingest` or run `cxpm demo`")
+    return value.date().replace(day=1)
+
+
+def _compute_each(tables: Mapping[str, ir.Table], metric_ids: Sequence[str],
+                  **kwargs: Any) -> tuple[list[dict[str, Any]], list[Unavailable]]:
+    """Compute all metrics in one go; when some cannot be split as asked, compute the rest
+    one by one and report why the others are unavailable."""
+    try:
+        return to_records(compute(tables, metric_ids, **kwargs)), []
+    except CxpmError:
+        records: list[dict[str, Any]] = []
+        unavailable: list[Unavailable] = []
+        for metric_id in metric_ids:
+            try:
+                records += to_records(compute(tables, [metric_id], **kwargs))
+            except CxpmError as exc:
+                unavailable.append(Unavailable(metric=metric_id, reason=str(exc)))
+        return records, unavailable
+
+
+def build_scorecard(tables: Mapping[str, ir.Table], *, period: str | None = None,
+                    by: Sequence[str] = (), params: Mapping[str, Any] | None = None,
+                    catalog: Catalog | None = None,
+                    metrics: Sequence[str] = SCORECARD_METRICS) -> Scorecard:
+    """The scorecard for a month (default: the latest month with contacts)."""
+    catalog = catalog or load_catalog()
+    current = parse_period(period) if period else latest_period(tables["contacts"])
+    previous = previous_month(current)
+    records, unavailable = _compute_each(
+        tables, list(metrics), by=list(by), grain="month", start=previous,
+        end=month_end(current), params=params, catalog=catalog)
+    cells: dict[tuple, dict[str, float | None]] = {}
+    for rec in records:
+        dims = tuple(rec.get(d) for d in by)
+        month = rec["period_start"][:7]
+        cells.setdefault((rec["metric"], dims), {})[month] = rec["value"]
+    current_key, previous_key = current.isoformat()[:7], previous.isoformat()[:7]
+    order = {m: i for i, m in enumerate(metrics)}
+    rows = []
+    for (metric_id, dims), by_month in sorted(
+            cells.items(), key=lambda kv: (tuple(str(d) for d in kv[0][1]), order[kv[0][0]])):
+        definition = catalog.get(metric_id)
+        value, before = by_month.get(current_key), by_month.get(previous_key)
+        change = value - before if value is not None and before is not None else None
+        improved = None
+        if change:
+            improved = (change > 0) == (definition.direction == "higher")
+        rows.append(ScorecardRow(
+            family=definition.family, metric=metric_id, title=definition.title,
+            unit=definition.unit, direction=definition.direction,
+            dimensions=dict(zip(by, dims, strict=True)), value=value, previous=before,
+            change=change, improved=improved))
+    return Scorecard(period=current_key, previous_period=previous_key, by=list(by), rows=rows,
+                     unavailable=unavailable)
