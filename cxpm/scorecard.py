@@ -125,7 +125,7 @@ def build_scorecard(tables: Mapping[str, ir.Table], *, period: str | None = None
         value, before = by_month.get(current_key), by_month.get(previous_key)
         change = value - before if value is not None and before is not None else None
         improved = None
-        if change:
+        if change and definition.direction in ("higher", "lower"):
             improved = (change > 0) == (definition.direction == "higher")
         rows.append(ScorecardRow(
             family=definition.family, metric=metric_id, title=definition.title,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import ibis
@@ -126,6 +127,26 @@ class Warehouse:
                 f"warehouse has no table {name!r}; is this an initialised workspace?"
             ) from None
 
-    def tables(self) -> dict[str, ir.Table]:
-        """Every canonical table as an Ibis expression, by name."""
-        return {name: self.table(name) for name in TABLES}
+    def tables(self) -> Mapping[str, ir.Table]:
+        """Every canonical table as an Ibis expression, by name; each is opened on first use
+        (opening one costs a schema query)."""
+        return _LazyTables(self)
+
+
+class _LazyTables(Mapping[str, ir.Table]):
+    def __init__(self, warehouse: Warehouse) -> None:
+        self._warehouse = warehouse
+        self._opened: dict[str, ir.Table] = {}
+
+    def __getitem__(self, name: str) -> ir.Table:
+        if name not in TABLES:
+            raise KeyError(name)
+        if name not in self._opened:
+            self._opened[name] = self._warehouse.table(name)
+        return self._opened[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(TABLES)
+
+    def __len__(self) -> int:
+        return len(TABLES)

@@ -1,1 +1,1 @@
-"""cxpm.metrics."""
+"""Metric catalog and engine: definitions as data, compiled to Ibis."""

@@ -1,13 +1,205 @@
-"""Metric parameters and their defaults (draft: owned by the metrics engine work)."""
+"""Metric parameters: their defaults, documentation, and how user values are checked.
+
+Keys are flat and dotted (`service_level.threshold_s`). No key is both a value and the prefix
+of another key, so every set of parameters can be written as nested TOML tables.
+Every default here is a **product default** (a reasonable starting point), not a rule of any
+standard.
+"""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from cxpm.errors import CxpmError
+from cxpm.schema.tables import CHANNELS, STATES
+
+SERVICE_LEVEL_VARIANTS = (
+    "answered_plus_late_abandons",
+    "offered",
+    "offered_minus_short_abandons",
+    "answered",
+)
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter: its default and what values it accepts."""
+
+    key: str
+    default: Any
+    doc: str
+    choices: tuple[str, ...] | None = None
+    minimum: float | None = None
+    exclusive_minimum: bool = False
+
+
+@dataclass(frozen=True)
+class ParamFamily:
+    """Open-ended keys `<prefix>.<value>`, e.g. a threshold per queue (queues are user data)."""
+
+    prefix: str
+    default: Any
+    doc: str
+    values: tuple[str, ...] | None = None  # allowed suffixes; None = any
+
+
+_THRESHOLD = "service_level.threshold_s"
+
+PARAM_SPECS: tuple[ParamSpec, ...] = (
+    ParamSpec(_THRESHOLD, 20, "Service-level threshold T in seconds for every contact whose "
+              "queue and channel have no threshold of their own (so voice and chat by default)",
+              minimum=0),
+    ParamSpec(f"{_THRESHOLD}_by_channel.email", 86400, "T for email contacts (24 h)",
+              minimum=0),
+    ParamSpec("service_level.variant", "answered_plus_late_abandons",
+              "Service-level formula variant (denominator): " + ", ".join(
+                  SERVICE_LEVEL_VARIANTS), choices=SERVICE_LEVEL_VARIANTS),
+    ParamSpec("short_abandon.threshold_s", 5, "An abandon within this many seconds of arrival "
+              "is a short abandon", minimum=0),
+    ParamSpec("repeat.window_days", 7, "Repeat-contact window in days, arrival to arrival",
+              minimum=0, exclusive_minimum=True),
+    ParamSpec("repeat.match_reason", True, "A repeat must have the same reason (null reasons "
+              "match each other)"),
+    ParamSpec("survey.csat_top_box_min", 4, "Lowest CSAT score (1-5) counted as satisfied",
+              minimum=1),
+    ParamSpec("survey.csat_bottom_box_max", 2, "Highest CSAT score (1-5) counted as "
+              "dissatisfied", minimum=1),
+    ParamSpec("survey.nps_promoter_min", 9, "Lowest likelihood-to-recommend (0-10) of a "
+              "promoter", minimum=0),
+    ParamSpec("survey.nps_detractor_max", 6, "Highest likelihood-to-recommend (0-10) of a "
+              "detractor", minimum=0),
+    ParamSpec("qa.include_calibration", False, "Count evaluations scored for calibration "
+              "sessions in quality metrics"),
+    ParamSpec("states.handling", ["on_contact", "wrap"], "Agent states that are handling "
+              "time"),
+    ParamSpec("states.available", ["available"], "Agent states that are available (idle, "
+              "ready for contacts)"),
+    ParamSpec("states.unpaid", ["offline"], "Agent states that are not paid (logged-out) "
+              "time; every other state is paid time"),
+)
+
+PARAM_FAMILIES: tuple[ParamFamily, ...] = (
+    ParamFamily(f"{_THRESHOLD}_by_channel", 20, "T per channel", values=CHANNELS),
+    ParamFamily(f"{_THRESHOLD}_by_queue", 20, "T per queue (wins over the channel's T)"),
+)
+
+SPECS_BY_KEY: dict[str, ParamSpec] = {spec.key: spec for spec in PARAM_SPECS}
+
 DEFAULT_PARAMS: dict[str, Any] = {
-    "service_level.threshold_s": 20,
-    "service_level.threshold_s_by_channel.email": 86400,
-    "short_abandon.threshold_s": 5,
-    "repeat.window_days": 7,
-    "repeat.match_reason": True,
+    spec.key: list(spec.default) if isinstance(spec.default, list) else spec.default
+    for spec in PARAM_SPECS
 }
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def family_of(key: str) -> ParamFamily | None:
+    """The open-ended family a key belongs to, if any."""
+    for family in PARAM_FAMILIES:
+        if key.startswith(family.prefix + ".") and len(key) > len(family.prefix) + 1:
+            return family
+    return None
+
+
+def _spec_for(key: str) -> ParamSpec:
+    spec = SPECS_BY_KEY.get(key)
+    if spec is not None:
+        return spec
+    family = family_of(key)
+    if family is None:
+        close = difflib.get_close_matches(key, [*SPECS_BY_KEY, *(
+            f.prefix + ".<value>" for f in PARAM_FAMILIES)], n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else (
+            "; see `cxpm metrics explain ID` or docs/metrics.md for the parameters")
+        raise CxpmError(f"unknown metric parameter {key!r}{hint}")
+    suffix = key[len(family.prefix) + 1:]
+    if family.values is not None and suffix not in family.values:
+        raise CxpmError(f"parameter {key!r}: {suffix!r} is not one of "
+                        f"{', '.join(family.values)}")
+    return ParamSpec(key, family.default, family.doc, minimum=0)
+
+
+def _coerce(spec: ParamSpec, value: Any) -> Any:
+    key, default = spec.key, spec.default
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise CxpmError(f"parameter {key!r} expects true or false, got {value!r}")
+    if isinstance(default, int | float):
+        number = _number(key, value)
+        if spec.minimum is not None and (number < spec.minimum or (
+                spec.exclusive_minimum and number == spec.minimum)):
+            relation = ">" if spec.exclusive_minimum else ">="
+            raise CxpmError(f"parameter {key!r} must be {relation} {spec.minimum:g}, "
+                            f"got {value!r}")
+        return number
+    if isinstance(default, list):
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+            raise CxpmError(f"parameter {key!r} expects a list of agent states, got {value!r}")
+        items = [i.strip() for i in items if i.strip()]
+        unknown = [i for i in items if i not in STATES]
+        if unknown:
+            raise CxpmError(f"parameter {key!r}: unknown state(s) {', '.join(unknown)}; "
+                            f"states are {', '.join(STATES)}")
+        return items
+    if not isinstance(value, str):
+        raise CxpmError(f"parameter {key!r} expects text, got {value!r}")
+    if spec.choices is not None and value not in spec.choices:
+        raise CxpmError(f"parameter {key!r} must be one of {', '.join(spec.choices)}, "
+                        f"got {value!r}")
+    return value
+
+
+def _number(key: str, value: Any) -> int | float:
+    if isinstance(value, bool):
+        raise CxpmError(f"parameter {key!r} expects a number, got {value!r}")
+    if isinstance(value, int | float):
+        number: float = value
+    else:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            raise CxpmError(f"parameter {key!r} expects a number, got {value!r}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise CxpmError(f"parameter {key!r} expects a finite number, got {value!r}")
+    return int(number) if float(number).is_integer() else float(number)
+
+
+def _pairs(overrides: Sequence[str] | Mapping[str, Any]) -> list[tuple[str, Any]]:
+    if isinstance(overrides, Mapping):
+        return list(overrides.items())
+    if isinstance(overrides, str):
+        overrides = [overrides]
+    pairs = []
+    for text in overrides:
+        key, sep, value = str(text).partition("=")
+        if not sep or not key.strip():
+            raise CxpmError(f"parameter override {text!r} must look like KEY=VALUE, e.g. "
+                            "service_level.threshold_s=30")
+        pairs.append((key.strip(), value.strip()))
+    return pairs
+
+
+def resolve_params(
+    workspace_params: Mapping[str, Any] | None = None,
+    overrides: Sequence[str] | Mapping[str, Any] = (),
+) -> dict[str, Any]:
+    """Effective parameters: defaults, then the workspace's [params], then per-call overrides
+    ("KEY=VALUE" strings or a mapping). Values are checked and coerced to the default's type;
+    unknown keys and bad values raise CxpmError naming the key."""
+    params = {k: list(v) if isinstance(v, list) else v for k, v in DEFAULT_PARAMS.items()}
+    for key, value in [*(workspace_params or {}).items(), *_pairs(overrides)]:
+        params[key] = _coerce(_spec_for(key), value)
+    return params
+
+
+def param_doc(key: str) -> str:
+    """The documentation line of a parameter key (including open-ended family keys)."""
+    return _spec_for(key).doc

@@ -75,7 +75,7 @@ def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
     init_workspace(tmp_path / "w").close()
     config = tmp_path / "w" / "cxpm.toml"
     config.write_text('[workspace]\ntimezone = "Nowhere/Land"\n')
-    with pytest.raises(CxpmError, match="timezone: .*unknown time zone"):
+    with pytest.raises(CxpmError, match=r"timezone: .*unknown time zone"):
         load_settings(tmp_path / "w")
     config.write_text("[workspace\n")
     with pytest.raises(CxpmError, match="invalid TOML"):

@@ -1,0 +1,5 @@
+"""`python -m cxpm` runs the command line."""
+
+from cxpm.cli.main import run
+
+run()

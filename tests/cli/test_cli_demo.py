@@ -1,0 +1,121 @@
+"""End to end: a small demo through the CLI, then the CLI's metrics equal the library's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+from cxpm.metrics.engine import compute, to_records
+from cxpm.metrics.params import resolve_params
+from cxpm.workspace import open_workspace
+
+METRICS = ["offered", "service_level", "aht", "csat", "occupancy", "cost_per_contact"]
+
+
+@pytest.fixture(scope="module")
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from cxpm.demo.build import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "ws"
+    ws, result = build_demo(path, days=21, scale=0.2, seed=3)
+    ws.close()
+    assert all(s.quarantined == 0 for s in result.summaries), result.summaries
+    return path
+
+
+def test_demo_command_prints_scorecard_and_next_steps(cli, tmp_path: Path) -> None:
+    result = cli("demo", "--workspace", tmp_path / "d", "--days", "10", "--scale", "0.1",
+                 "--no-serve")
+    assert result.exit_code == 0, result.stderr
+    assert "Scorecard" in result.stdout
+    assert "Service level" in result.stdout or "service_level" in result.stdout
+    assert "Next steps" in result.stdout
+    # Running it again re-creates the demo workspace instead of failing.
+    assert cli("demo", "--workspace", tmp_path / "d", "--days", "5", "--scale", "0.1",
+               "--no-serve").exit_code == 0
+
+
+def test_demo_refuses_a_folder_that_is_not_a_demo(cli, tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    result = cli("demo", "--workspace", tmp_path / "mine", "--no-serve")
+    assert result.exit_code == 1
+    assert "not a demo workspace" in result.stderr
+    assert (tmp_path / "mine" / "notes.txt").exists()
+
+
+def test_metrics_json_equals_library_call(cli, demo_workspace: Path) -> None:
+    args = ["metrics", "compute", "--workspace", demo_workspace, "--by", "site",
+            "--grain", "day"]
+    for metric in METRICS:
+        args += ["--metric", metric]
+    result = cli(*args, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    ws = open_workspace(demo_workspace)
+    expected = to_records(compute(ws.warehouse.tables(), METRICS, by=["site"], grain="day",
+                                  params=resolve_params(ws.settings.params)))
+    ws.close()
+    assert result.json() == expected
+    assert expected, "the demo produced no metrics"
+    for record in expected:
+        assert set(record) == {"site", "period_start", "metric", "value", "numerator",
+                               "denominator"}
+        assert len(record["period_start"]) == 19  # local ISO 8601, no offset
+        if record["metric"] == "offered":
+            assert record["numerator"] is None and record["denominator"] is None
+        elif record["denominator"] == 0:
+            assert record["value"] is None
+        elif record["value"] is not None:
+            assert record["value"] == pytest.approx(record["numerator"]
+                                                    / record["denominator"])
+
+
+def test_grain_all_omits_period_and_files_match_json(cli, demo_workspace: Path,
+                                                      tmp_path: Path) -> None:
+    base = ["metrics", "compute", "--workspace", demo_workspace, "--by", "program",
+            "--metric", "service_level", "--metric", "abandonment_rate"]
+    records = cli(*base, "--format", "json").json()
+    assert records and all("period_start" not in r for r in records)
+    assert cli(*base, "--format", "csv", "--output", tmp_path / "m.csv").exit_code == 0
+    assert cli(*base, "--format", "parquet", "--output", tmp_path / "m.parquet").exit_code == 0
+    from_csv = pacsv.read_csv(tmp_path / "m.csv").to_pylist()
+    from_parquet = pq.read_table(tmp_path / "m.parquet").to_pylist()
+    for rows in (from_csv, from_parquet):
+        assert [(r["program"], r["metric"]) for r in rows] == [
+            (r["program"], r["metric"]) for r in records]
+        assert [r["value"] for r in rows] == pytest.approx([r["value"] for r in records])
+
+
+def test_param_override_changes_service_level(cli, demo_workspace: Path) -> None:
+    base = ["metrics", "compute", "--workspace", demo_workspace, "--metric", "service_level",
+            "--where", "channel=voice", "--format", "json"]
+    default = cli(*base).json()[0]["value"]
+    lenient = cli(*base, "--param", "service_level.threshold_s=600").json()[0]["value"]
+    assert lenient > default
+
+
+def test_scorecard_json_and_table(cli, demo_workspace: Path) -> None:
+    result = cli("scorecard", "--workspace", demo_workspace, "--by", "program",
+                 "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    card = result.json()
+    assert card["by"] == ["program"]
+    programs = {row["dimensions"]["program"] for row in card["rows"]}
+    assert len(programs) == 3
+    assert {row["family"] for row in card["rows"]} >= {"service", "quality", "experience"}
+    table = cli("scorecard", "--workspace", demo_workspace)
+    assert table.exit_code == 0 and "Scorecard" in table.stdout
+
+
+def test_metrics_explain_and_list(cli, demo_workspace: Path) -> None:
+    listed = cli("metrics", "list", "--workspace", demo_workspace, "--format", "json").json()
+    assert {m["id"] for m in listed} >= set(METRICS)
+    explained = cli("metrics", "explain", "service_level", "--workspace", demo_workspace,
+                    "--format", "json").json()
+    assert explained["id"] == "service_level"
+    assert "SELECT" in explained["sql"].upper()
+    unknown = cli("metrics", "explain", "service_levle", "--workspace", demo_workspace)
+    assert unknown.exit_code == 1 and "service_level" in unknown.stderr
