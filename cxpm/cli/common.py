@@ -77,6 +77,8 @@ def format_value(value: Any, unit: str | None = None) -> str:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(format_value(v) for v in value)
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
