@@ -43,24 +43,10 @@ demo_cmd.register(app)
 
 
 def run() -> None:
-    """Console-script entry point: user errors become one line on stderr and exit code 1."""
+    """Console-script entry point: user errors become one line on stderr and exit code 1.
+    Usage errors are Typer's own (exit code 2)."""
     try:
-        app(standalone_mode=False)
+        app()
     except CxpmError as exc:
         err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("aborted")
-        sys.exit(1)
-    except KeyboardInterrupt:
-        err_console.print("interrupted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

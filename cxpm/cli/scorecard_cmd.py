@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table as RichTable
@@ -16,7 +16,9 @@ from cxpm.cli.common import (
     print_json,
     workspace_from,
 )
-from cxpm.scorecard import Scorecard
+
+if TYPE_CHECKING:
+    from cxpm.scorecard import Scorecard
 
 RATIO_UNITS = ("ratio", "share", "percent_ratio")
 
