@@ -117,12 +117,15 @@ def build_scorecard(tables: Mapping[str, ir.Table], *, period: str | None = None
         month = rec["period_start"][:7]
         cells.setdefault((rec["metric"], dims), {})[month] = rec["value"]
     current_key, previous_key = current.isoformat()[:7], previous.isoformat()[:7]
-    order = {m: i for i, m in enumerate(metrics)}
+    families = list(dict.fromkeys(catalog.get(m).family for m in metrics))
+    order = {m: (families.index(catalog.get(m).family), i) for i, m in enumerate(metrics)}
     rows = []
     for (metric_id, dims), by_month in sorted(
-            cells.items(), key=lambda kv: (tuple(str(d) for d in kv[0][1]), order[kv[0][0]])):
+            cells.items(), key=lambda kv: (order[kv[0][0]], tuple(str(d) for d in kv[0][1]))):
         definition = catalog.get(metric_id)
         value, before = by_month.get(current_key), by_month.get(previous_key)
+        if value is None and before is None:
+            continue  # nothing measured (e.g. bot metrics in an operation without bots)
         change = value - before if value is not None and before is not None else None
         improved = None
         if change and definition.direction in ("higher", "lower"):

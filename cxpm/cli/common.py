@@ -82,9 +82,9 @@ def format_value(value: Any, unit: str | None = None) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        if unit in ("ratio", "share", "percent_ratio"):
+        if unit == "ratio":
             return f"{value * 100:.1f}%"
-        if unit == "count":
+        if unit in ("count", "contacts") and value.is_integer():
             return f"{value:,.0f}"
         if abs(value) >= 1000:
             return f"{value:,.0f}"

@@ -160,19 +160,21 @@ def compute_metrics(
     if format is ResultFormat.table and output is not None:
         raise CxpmError("--output needs --format json, csv or parquet")
     ws = workspace_from(workspace)
+    catalog = _catalog(ws)
     result = compute(
         ws.warehouse.tables(), list(metric or DEFAULT_COMPUTE_METRICS), by=list(by),
         grain=grain.value, interval_minutes=interval_minutes,
         start=parse_when(from_, "--from"), end=parse_when(to, "--to"),
         where=parse_assignments(where, "--where"), params=_params(ws, param),
-        catalog=_catalog(ws),
+        catalog=catalog,
     )
     ws.close()
-    write_result(result, format, output, list(by), to_records)
+    units = {m.id: m.unit for m in catalog}
+    write_result(result, format, output, list(by), to_records, units)
 
 
 def write_result(result: Any, format: ResultFormat, output: Path | None, by: list[str],
-                 to_records: Any) -> None:
+                 to_records: Any, units: dict[str, str]) -> None:
     """Render or write an engine result in the requested format."""
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -198,7 +200,7 @@ def write_result(result: Any, format: ResultFormat, output: Path | None, by: lis
     else:
         rows = _wide(to_records(result), by)
         if rows:
-            console.print(render_rows(rows))
+            console.print(render_rows(rows, units=units))
         else:
             console.print("No data for this selection.")
     if output and format is not ResultFormat.table:

@@ -20,13 +20,12 @@ from cxpm.cli.common import (
 if TYPE_CHECKING:
     from cxpm.scorecard import Scorecard
 
-RATIO_UNITS = ("ratio", "share", "percent_ratio")
 
 
 def format_change(change: float | None, unit: str, improved: bool | None) -> str:
     if change is None:
         return "—"
-    if unit in RATIO_UNITS:
+    if unit == "ratio":
         text = f"{change * 100:+.1f} pp"
     elif abs(change) >= 100:
         text = f"{change:+,.0f}"
@@ -48,11 +47,12 @@ def render_scorecard(card: Scorecard) -> RichTable:
     table.add_column(card.period, justify="right")
     table.add_column(card.previous_period, justify="right")
     table.add_column("change", justify="right")
-    last_family = None
+    last_family = last_metric = None
     for row in card.rows:
         family = row.family if row.family != last_family else ""
-        last_family = row.family
-        table.add_row(family, row.title, *(str(row.dimensions.get(d)) for d in card.by),
+        title = row.title if row.metric != last_metric else ""
+        last_family, last_metric = row.family, row.metric
+        table.add_row(family, title, *(str(row.dimensions.get(d)) for d in card.by),
                       format_value(row.value, row.unit), format_value(row.previous, row.unit),
                       format_change(row.change, row.unit, row.improved))
     return table
