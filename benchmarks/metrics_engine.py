@@ -160,18 +160,29 @@ def hand_written(con) -> dict[tuple, dict[str, float | None]]:
 
 def engine(workspace: Path) -> dict[tuple, dict[str, float | None]]:
     from cxpm.metrics.engine import compute
-    from cxpm.metrics.params import resolve_params
     from cxpm.workspace import open_workspace
 
     ws = open_workspace(workspace)
     result = compute(ws.warehouse.tables(), METRICS, by=BY, grain="month",
-                     params=resolve_params(ws.settings.params))
+                     params=ws.metric_params())
     results: dict[tuple, dict[str, float | None]] = {}
     for row in result.to_pylist():
         key = (row["program"], row["site"], row["channel"], row["period_start"])
         results.setdefault(key, {})[row["metric"]] = row["value"]
     ws.close()
     return results
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM belongs to the process image, unlike
+    ru_maxrss, which Linux carries over from the parent across fork and exec."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(which: str, workspace: Path, repeat: int) -> None:
@@ -188,7 +199,7 @@ def measure(which: str, workspace: Path, repeat: int) -> None:
             result = hand_written(con.con)
             con.disconnect()
         times.append(time.perf_counter() - started)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _peak_rss_mb()
     serial = {"|".join(str(k) for k in key): value for key, value in result.items()}
     print(json.dumps({"best_s": min(times), "times_s": times, "peak_rss_mb": peak_mb,
                       "result": serial}, default=str))

@@ -19,14 +19,20 @@ DEFAULT_WAREHOUSE_URL = "duckdb:///warehouse.duckdb"
 DEFAULT_APP_DB_URL = "sqlite:///app.db"
 
 
-def check_timezone(name: str) -> str:
-    """Return `name` when it is an IANA time zone; a clear error otherwise."""
+def timezone_problem(name: str) -> str | None:
+    """Why `name` is not an IANA time zone, or None when it is one."""
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise CxpmError(
-            f"unknown time zone {name!r}; use an IANA name such as UTC or Europe/London"
-        ) from None
+        return f"unknown time zone {name!r}; use an IANA name such as UTC or Europe/London"
+    return None
+
+
+def check_timezone(name: str) -> str:
+    """Return `name` when it is an IANA time zone; a clear error otherwise."""
+    problem = timezone_problem(name)
+    if problem:
+        raise CxpmError(problem)
     return name
 
 
@@ -46,10 +52,9 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
+        problem = timezone_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @classmethod

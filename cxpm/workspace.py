@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -12,6 +13,9 @@ from cxpm.config import CONFIG_FILE, Settings, check_timezone, load_settings, re
 from cxpm.errors import CxpmError
 from cxpm.store.db import migrate, open_engine
 from cxpm.warehouse import Warehouse, connect
+
+if TYPE_CHECKING:
+    from cxpm.metrics.catalog import Catalog
 
 
 class Workspace:
@@ -32,6 +36,18 @@ class Workspace:
     @cached_property
     def app_db(self) -> Engine:
         return open_engine(self.settings.app_db_url, self.path)
+
+    def metric_params(self, overrides: Sequence[str] = ()) -> dict[str, Any]:
+        """Metric parameters: defaults, then cxpm.toml [params], then `overrides` (K=V)."""
+        from cxpm.metrics.params import resolve_params
+
+        return resolve_params(self.settings.params, overrides)
+
+    def metric_catalog(self) -> Catalog:
+        """Built-in metrics plus the workspace's [[metrics]] definitions."""
+        from cxpm.metrics.catalog import load_catalog
+
+        return load_catalog(self.settings.metrics)
 
     @property
     def raw_dir(self) -> Path:

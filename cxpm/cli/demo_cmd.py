@@ -28,8 +28,6 @@ def demo(
 ) -> None:
     """Simulate a contact-center operation, load it through ingest and show the scorecard."""
     from cxpm.demo.build import build_demo
-    from cxpm.metrics.catalog import load_catalog
-    from cxpm.metrics.params import resolve_params
     from cxpm.scorecard import build_scorecard
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn(),
@@ -45,8 +43,8 @@ def demo(
     console.print(render_rows([s.model_dump() for s in result.summaries],
                               ["table", "read", "loaded", "quarantined", "duplicates"],
                               title="Loaded through ingest"))
-    card = build_scorecard(ws.warehouse.tables(), params=resolve_params(ws.settings.params),
-                           catalog=load_catalog(ws.settings.metrics))
+    card = build_scorecard(ws.warehouse.tables(), params=ws.metric_params(),
+                           catalog=ws.metric_catalog())
     ws.close()
     print_scorecard(card)
     folder = result.workspace

@@ -47,18 +47,6 @@ class ResultFormat(StrEnum):
     parquet = "parquet"
 
 
-def _catalog(ws: Any) -> Any:
-    from cxpm.metrics.catalog import load_catalog
-
-    return load_catalog(ws.settings.metrics)
-
-
-def _params(ws: Any, overrides: list[str]) -> dict[str, Any]:
-    from cxpm.metrics.params import resolve_params
-
-    return resolve_params(ws.settings.params, overrides)
-
-
 def parse_when(text: str | None, option: str) -> date | datetime | None:
     """A --from/--to value: YYYY-MM-DD, or a local date and time."""
     if text is None:
@@ -73,7 +61,7 @@ def parse_when(text: str | None, option: str) -> date | datetime | None:
 def list_metrics(format: FormatOption = SummaryFormat.table,
                  workspace: WorkspaceOption = None) -> None:
     """List every metric of the workspace catalog (built-in and workspace-defined)."""
-    catalog = _catalog(workspace_from(workspace))
+    catalog = workspace_from(workspace).metric_catalog()
     rows = [{"id": m.id, "title": m.title, "family": m.family, "unit": m.unit,
              "direction": m.direction} for m in catalog]
     if format is SummaryFormat.json:
@@ -94,8 +82,8 @@ def explain_metric(
     from cxpm.metrics.engine import explain
 
     ws = workspace_from(workspace)
-    info = explain(metric_id, ws.warehouse.tables(), params=_params(ws, param),
-                   catalog=_catalog(ws)).model_dump()
+    info = explain(metric_id, ws.warehouse.tables(), params=ws.metric_params(param),
+                   catalog=ws.metric_catalog()).model_dump()
     ws.close()
     if format is SummaryFormat.json:
         print_json(info)
@@ -160,12 +148,12 @@ def compute_metrics(
     if format is ResultFormat.table and output is not None:
         raise CxpmError("--output needs --format json, csv or parquet")
     ws = workspace_from(workspace)
-    catalog = _catalog(ws)
+    catalog = ws.metric_catalog()
     result = compute(
         ws.warehouse.tables(), list(metric or DEFAULT_COMPUTE_METRICS), by=list(by),
         grain=grain.value, interval_minutes=interval_minutes,
         start=parse_when(from_, "--from"), end=parse_when(to, "--to"),
-        where=parse_assignments(where, "--where"), params=_params(ws, param),
+        where=parse_assignments(where, "--where"), params=ws.metric_params(param),
         catalog=catalog,
     )
     ws.close()

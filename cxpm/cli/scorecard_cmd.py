@@ -69,18 +69,18 @@ def scorecard(
         "--period", help="Month YYYY-MM (default: the latest month with contacts).")] = None,
     by: Annotated[list[str], typer.Option("--by", help="Dimension to split by (repeatable).")]
     = [],  # noqa: B006 - Typer reads the default, it is never mutated
+    param: Annotated[list[str], typer.Option(
+        "--param", help="Override a metric parameter K=V (see `cxpm metrics explain`).")]
+    = [],  # noqa: B006
     format: FormatOption = SummaryFormat.table,
     workspace: WorkspaceOption = None,
 ) -> None:
     """The standard metrics of each family for a month beside the previous month."""
-    from cxpm.metrics.catalog import load_catalog
-    from cxpm.metrics.params import resolve_params
     from cxpm.scorecard import build_scorecard
 
     ws = workspace_from(workspace)
     card = build_scorecard(ws.warehouse.tables(), period=period, by=by,
-                           params=resolve_params(ws.settings.params),
-                           catalog=load_catalog(ws.settings.metrics))
+                           params=ws.metric_params(param), catalog=ws.metric_catalog())
     ws.close()
     if format is SummaryFormat.json:
         print_json(card.model_dump())

@@ -7,11 +7,11 @@ import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cxpm.config import timezone_problem
 from cxpm.errors import CxpmError
 from cxpm.schema import Table
 
@@ -79,10 +79,9 @@ class Mapping(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, name: str) -> str:
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {name!r}; use an IANA name") from None
+        problem = timezone_problem(name)
+        if problem:
+            raise ValueError(problem)
         return name
 
     @field_validator("encoding")

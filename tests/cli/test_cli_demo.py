@@ -9,7 +9,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxpm.metrics.engine import compute, to_records
-from cxpm.metrics.params import resolve_params
 from cxpm.workspace import open_workspace
 
 METRICS = ["offered", "service_level", "aht", "csat", "occupancy", "cost_per_contact"]
@@ -56,7 +55,7 @@ def test_metrics_json_equals_library_call(cli, demo_workspace: Path) -> None:
     assert result.exit_code == 0, result.stderr
     ws = open_workspace(demo_workspace)
     expected = to_records(compute(ws.warehouse.tables(), METRICS, by=["site"], grain="day",
-                                  params=resolve_params(ws.settings.params)))
+                                  params=ws.metric_params()))
     ws.close()
     assert result.json() == expected
     assert expected, "the demo produced no metrics"
