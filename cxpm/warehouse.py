@@ -15,6 +15,7 @@ from cxpm.schema import BATCH_COLUMN, LOCAL_TIME_COLUMN, SOURCE_COLUMN, TABLES, 
 
 QUARANTINE_TABLE = "quarantine"
 BATCHES_TABLE = "ingest_batches"
+META_TABLE = "workspace_meta"
 
 _IBIS_TYPES: dict[str, dt.DataType] = {
     "string": dt.string,
@@ -60,6 +61,9 @@ BATCHES_SCHEMA = ibis.schema(
         "loaded_at": "timestamp(6)",
     }
 )
+
+
+META_SCHEMA = ibis.schema({"key": "string", "value": "string"})
 
 
 def ibis_schema(table: Table) -> ibis.Schema:
@@ -117,6 +121,30 @@ class Warehouse:
             self.con.create_table(QUARANTINE_TABLE, schema=QUARANTINE_SCHEMA)
         if BATCHES_TABLE not in existing:
             self.con.create_table(BATCHES_TABLE, schema=BATCHES_SCHEMA)
+        if META_TABLE not in existing:
+            self.con.create_table(META_TABLE, schema=META_SCHEMA)
+
+    def check_timezone(self, timezone: str) -> None:
+        """Refuse to mix time zones: `local_time` of loaded rows follows the time zone they
+        were loaded in, so a workspace whose time zone changed after loading data would
+        report wrong periods. With nothing loaded yet, the new time zone is simply kept."""
+        if META_TABLE not in self.con.list_tables():
+            return
+        meta = {row["key"]: row["value"]
+                for row in self.table(META_TABLE).to_pyarrow().to_pylist()}
+        loaded_in = meta.get("timezone")
+        if loaded_in == timezone:
+            return
+        if loaded_in is not None and self.table(BATCHES_TABLE).count().to_pyarrow().as_py():
+            raise CxpmError(
+                f"the warehouse holds data loaded in time zone {loaded_in} but the workspace "
+                f"now says {timezone}; restore timezone = \"{loaded_in}\" in cxpm.toml (or "
+                "CXPM_TIMEZONE), or load the data again into a new workspace"
+            )
+        meta["timezone"] = timezone
+        rows = ibis.memtable({"key": list(meta), "value": list(meta.values())},
+                             schema=META_SCHEMA)
+        self.con.insert(META_TABLE, rows, overwrite=True)
 
     def table(self, name: str) -> ir.Table:
         """An Ibis expression over a warehouse table."""

@@ -31,7 +31,9 @@ class Workspace:
 
     @cached_property
     def warehouse(self) -> Warehouse:
-        return Warehouse(connect(self.settings.warehouse_url, self.path))
+        warehouse = Warehouse(connect(self.settings.warehouse_url, self.path))
+        warehouse.check_timezone(self.timezone)
+        return warehouse
 
     @cached_property
     def app_db(self) -> Engine:
@@ -84,6 +86,7 @@ def init_workspace(path: Path, timezone: str = "UTC", *, exist_ok: bool = False)
         config.write_text(render_config(timezone, default_params()), encoding="utf-8")
     workspace = Workspace(path)
     workspace.warehouse.ensure_tables()
+    workspace.warehouse.check_timezone(workspace.timezone)
     migrate(workspace.app_db)
     return workspace
 

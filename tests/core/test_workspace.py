@@ -83,3 +83,27 @@ def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
     config.write_text("[wrkspace]\n")
     with pytest.raises(CxpmError, match="unknown section"):
         load_settings(tmp_path / "w")
+
+
+def test_time_zone_cannot_change_under_loaded_data(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from cxpm.ingest import ingest
+    from cxpm.workspace import open_workspace
+
+    path = tmp_path / "w"
+    init_workspace(path, "Europe/Paris").close()
+    # Nothing loaded yet: a new time zone is simply adopted.
+    monkeypatch.setenv("CXPM_TIMEZONE", "Asia/Tokyo")
+    open_workspace(path).warehouse  # noqa: B018 - opening runs the check
+    source = tmp_path / "c.csv"
+    source.write_text("contact_id,arrived_at,abandoned\nc1,2026-01-01T00:00:00Z,false\n")
+    ws = open_workspace(path)
+    ingest(ws, "contacts", [source])
+    ws.close()
+    monkeypatch.setenv("CXPM_TIMEZONE", "Europe/Paris")
+    with pytest.raises(CxpmError, match="loaded in time zone Asia/Tokyo"):
+        open_workspace(path).warehouse  # noqa: B018
+    monkeypatch.setenv("CXPM_TIMEZONE", "Asia/Tokyo")
+    ws = open_workspace(path)
+    assert ws.warehouse.table("contacts").count().to_pyarrow().as_py() == 1
+    ws.close()
