@@ -1,0 +1,1 @@
+"""Workforce management: staffing models, forecasting, forecast accuracy, adherence."""
