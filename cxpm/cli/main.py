@@ -7,7 +7,14 @@ import sys
 import typer
 
 from cxpm import __version__
-from cxpm.cli import demo_cmd, ingest_cmd, metrics_cmd, scorecard_cmd, workspace_cmd
+from cxpm.cli import (
+    demo_cmd,
+    forecast_cmd,
+    ingest_cmd,
+    metrics_cmd,
+    scorecard_cmd,
+    workspace_cmd,
+)
 from cxpm.cli.common import err_console
 from cxpm.errors import CxpmError
 
@@ -40,6 +47,7 @@ ingest_cmd.register(app)
 metrics_cmd.register(app)
 scorecard_cmd.register(app)
 demo_cmd.register(app)
+forecast_cmd.register(app)
 
 
 def run() -> None:

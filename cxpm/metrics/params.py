@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from cxpm.errors import CxpmError
@@ -34,6 +35,8 @@ class ParamSpec:
     choices: tuple[str, ...] | None = None
     minimum: float | None = None
     exclusive_minimum: bool = False
+    # What a list parameter holds: agent states, or dates (YYYY-MM-DD).
+    items: str = "state"
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
               "ready for contacts)"),
     ParamSpec("states.unpaid", ["offline"], "Agent states that are not paid (logged-out) "
               "time; every other state is paid time"),
+    ParamSpec("forecast.special_days", [], "Holidays and special days (YYYY-MM-DD, local) "
+              "left out of forecast training and forecast as closed", items="date"),
 )
 
 PARAM_FAMILIES: tuple[ParamFamily, ...] = (
@@ -141,9 +146,13 @@ def _coerce(spec: ParamSpec, value: Any) -> Any:
         return number
     if isinstance(default, list):
         items = value.split(",") if isinstance(value, str) else value
-        if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
-            raise CxpmError(f"parameter {key!r} expects a list of agent states, got {value!r}")
-        items = [i.strip() for i in items if i.strip()]
+        what = "dates (YYYY-MM-DD)" if spec.items == "date" else "agent states"
+        if not isinstance(items, list | tuple) or not all(
+                isinstance(i, str | date) for i in items):
+            raise CxpmError(f"parameter {key!r} expects a list of {what}, got {value!r}")
+        items = [str(i).strip() for i in items if str(i).strip()]
+        if spec.items == "date":
+            return [_iso_date(key, i) for i in items]
         unknown = [i for i in items if i not in STATES]
         if unknown:
             raise CxpmError(f"parameter {key!r}: unknown state(s) {', '.join(unknown)}; "
@@ -155,6 +164,13 @@ def _coerce(spec: ParamSpec, value: Any) -> Any:
         raise CxpmError(f"parameter {key!r} must be one of {', '.join(spec.choices)}, "
                         f"got {value!r}")
     return value
+
+
+def _iso_date(key: str, text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise CxpmError(f"parameter {key!r}: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _number(key: str, value: Any) -> int | float:

@@ -96,3 +96,15 @@ def test_resolve_is_idempotent_and_does_not_share_lists():
     assert resolve_params()["states.handling"] == ["on_contact", "wrap"]
     twice = resolve_params(resolve_params(None, ["repeat.window_days=3"]))
     assert twice["repeat.window_days"] == 3
+
+
+def test_special_days_are_validated_dates() -> None:
+    from cxpm.errors import CxpmError
+    from cxpm.metrics.params import resolve_params
+
+    params = resolve_params({"forecast.special_days": ["1999-04-01", "1999-09-20"]})
+    assert params["forecast.special_days"] == ["1999-04-01", "1999-09-20"]
+    assert resolve_params(overrides=["forecast.special_days=1999-04-01,1999-04-07"])[
+        "forecast.special_days"] == ["1999-04-01", "1999-04-07"]
+    with pytest.raises(CxpmError, match="'1999-13-01' is not a date"):
+        resolve_params({"forecast.special_days": ["1999-13-01"]})
