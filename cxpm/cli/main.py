@@ -13,6 +13,7 @@ from cxpm.cli import (
     ingest_cmd,
     metrics_cmd,
     scorecard_cmd,
+    staff_cmd,
     workspace_cmd,
 )
 from cxpm.cli.common import err_console
@@ -48,6 +49,7 @@ metrics_cmd.register(app)
 scorecard_cmd.register(app)
 demo_cmd.register(app)
 forecast_cmd.register(app)
+staff_cmd.register(app)
 
 
 def run() -> None:

@@ -53,3 +53,16 @@ def test_workspace_env_var_is_used(cli, tmp_path: Path, monkeypatch) -> None:
 def test_usage_errors_exit_2(cli) -> None:
     result = cli("metrics", "compute", "--grain", "fortnight")
     assert result.exit_code == 2
+
+
+def test_staff_through_the_real_entry_point(cli) -> None:
+    result = cli("staff", "--volume", "100", "--interval-minutes", "30", "--aht", "180",
+                 "--sl-target", "0.8", "--sl-seconds", "20", "--shrinkage", "0.3",
+                 "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    out = result.json()
+    assert (out["model"], out["agents"], out["scheduled_agents"]) == ("erlang-c", 14, 20)
+    assert out["p_abandon"] is None
+    bad = cli("staff", "--volume", "100", "--interval-minutes", "30", "--aht", "180",
+              "--sl-target", "1.5")
+    assert bad.exit_code == 1 and bad.stderr.startswith("error: ")
