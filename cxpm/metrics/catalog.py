@@ -27,8 +27,9 @@ Direction = Literal["higher", "lower", "neutral"]
 
 class MetricDefinition(BaseModel):
     """One metric. value = sum(numerator) for aggregation "sum"; sum(numerator) /
-    sum(denominator) for "ratio", each summed over the rows of its source that pass `filter`
-    (booleans count as 1/0)."""
+    sum(denominator) for "ratio"; 1 - sum(numerator) / sum(denominator) for
+    "one_minus_ratio" (accuracy = 1 - error rate); each summed over the rows of its source
+    that pass `filter` (booleans count as 1/0)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -38,7 +39,7 @@ class MetricDefinition(BaseModel):
     unit: Unit
     direction: Direction
     source: str
-    aggregation: Literal["sum", "ratio"] = "ratio"
+    aggregation: Literal["sum", "ratio", "one_minus_ratio"] = "ratio"
     filter: str | None = None
     numerator: str
     denominator: str | None = None
@@ -49,7 +50,12 @@ class MetricDefinition(BaseModel):
 
     @property
     def is_ratio(self) -> bool:
-        return self.aggregation == "ratio"
+        """Has a denominator (ratio or one_minus_ratio)."""
+        return self.aggregation != "sum"
+
+    @property
+    def is_one_minus_ratio(self) -> bool:
+        return self.aggregation == "one_minus_ratio"
 
     @property
     def denominator_table(self) -> str:
@@ -81,10 +87,12 @@ class MetricDefinition(BaseModel):
         where = f" where {self.filter}" if self.filter else ""
         if not self.is_ratio:
             return f"sum({self.numerator}) over {self.source}{where}"
+        one = "1 - " if self.is_one_minus_ratio else ""
         if self.denominator_source and self.denominator_source != self.source:
-            return (f"sum({self.numerator}) over {self.source}{where} / "
+            return (f"{one}sum({self.numerator}) over {self.source}{where} / "
                     f"sum({self.denominator}) over {self.denominator_source}")
-        return f"sum({self.numerator}) / sum({self.denominator}) over {self.source}{where}"
+        return (f"{one}sum({self.numerator}) / sum({self.denominator}) over "
+                f"{self.source}{where}")
 
 
 class Catalog:

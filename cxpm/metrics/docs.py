@@ -40,6 +40,10 @@ same definitions run on DuckDB (the embedded default) and on other Ibis backends
   each side is aggregated to the requested dimensions and period, then the two are joined.
   Only dimensions both sides have can split such a metric; any other is an error.
   A group without numerator rows (no cost rows) has a null numerator and value.
+- **one minus ratio metrics** (forecast accuracy): value = 1 - sum(numerator) /
+  sum(denominator); `numerator` and `denominator` are those of the error rate, e.g.
+  `forecast_accuracy_volume` reports numerator = sum of absolute errors and denominator =
+  sum of actuals (value = 1 - WAPE). Null when the denominator is 0.
 
 Results are a long table with a column per `--by` dimension, `period_start` (local start
 of the period, omitted for grain `all`), `metric`, `value`, `numerator`, `denominator`.
@@ -63,6 +67,12 @@ of the values given for it.
 - Agent-state metrics use the state sets `states.handling`, `states.available` and
   `states.unpaid` (paid time = every other state). A state counts in the period where it
   started.
+- Forecast accuracy (`forecasting` family) compares, per queue and forecast interval, the
+  latest snapshot created at or before the interval start (`forecast.horizon` restricts the
+  label) with the inbound contacts offered in that interval (source `forecast_intervals`).
+  Errors are summed over intervals before dividing, so a day's or a week's accuracy is
+  1 - WAPE, never a mean of interval accuracies. Day tolerances compare daily totals (source
+  `forecast_days`, day grain or coarser).
 - Durations come from timestamps as epoch seconds; backends that keep whole seconds only
   (SQLite, Polars) round each timestamp down.
 """
@@ -115,7 +125,7 @@ numerator = "coalesce(talk_s, 0) + coalesce(wrap_s, 0)"
 
 Fields: `family` is one of {families}; `unit` one of count, ratio, seconds, currency,
 score, points, contacts; `direction` higher, lower or neutral (which way is better);
-`aggregation` sum or ratio (default ratio); `denominator_source` names another source for
+`aggregation` sum, ratio (default) or one_minus_ratio; `denominator_source` names another source for
 the denominator (the filter then applies to the numerator only). A definition with an
 unknown column, source, field, parameter or function, bad syntax, or a missing field is
 rejected when the workspace loads, with a message naming the metric and the problem.
@@ -124,6 +134,12 @@ rejected when the workspace loads, with a message naming the metric and the prob
 
 def _code(text: str) -> str:
     return f"`{' '.join(text.split())}`"
+
+
+def _shown(value: object) -> object:
+    if isinstance(value, list):
+        return ", ".join(value)
+    return '""' if value == "" else value
 
 
 def _sources_section() -> list[str]:
@@ -157,7 +173,7 @@ def _params_section() -> list[str]:
              "`--param KEY=VALUE` (lists as comma-separated states).", "",
              "| Parameter | Default | Meaning |", "|---|---|---|"]
     for key, value in DEFAULT_PARAMS.items():
-        shown = ", ".join(value) if isinstance(value, list) else value
+        shown = _shown(value)
         lines.append(f"| `{key}` | {shown} | {param_doc(key)} |")
     for family in PARAM_FAMILIES:
         allowed = (f" (one of {', '.join(family.values)})" if family.values else "")
@@ -183,7 +199,7 @@ def _metric_section(d: MetricDefinition) -> list[str]:
     lines.append(f"- Family: {d.family}; unit: {d.unit}; direction: "
                  + {"higher": "higher is better", "lower": "lower is better",
                     "neutral": "neither (volume)"}[d.direction])
-    kind = "sum" if not d.is_ratio else "ratio"
+    kind = d.aggregation.replace("_", " ")
     lines.append(f"- Kind: {kind}; source: `{d.source}`"
                  + (f"; denominator source: `{d.denominator_source}`"
                     if d.denominator_source else ""))
@@ -197,8 +213,7 @@ def _metric_section(d: MetricDefinition) -> list[str]:
         if key.endswith(".*"):
             params.append(f"`{key[:-2]}.<value>`")
         else:
-            value = DEFAULT_PARAMS[key]
-            shown = ", ".join(value) if isinstance(value, list) else value
+            shown = _shown(DEFAULT_PARAMS[key])
             params.append(f"`{key}` (default {shown})")
     lines.append("- Parameters: " + (", ".join(params) if params else "none"))
     lines.append("- Dimensions: " + ", ".join(f"`{x}`" for x in d.dimensions))

@@ -255,7 +255,10 @@ def _metric_frame(d: MetricDefinition, plan: _Plan, frames: Mapping[str, pl.Data
     # numerator and value rather than pretending the cost was 0.
     if d.is_ratio:
         den_expr = pl.col("__den").cast(pl.Float64).fill_null(0.0)
-        columns = [pl.when(den_expr != 0).then(num / den_expr).otherwise(None).alias("value"),
+        ratio = num / den_expr
+        if d.is_one_minus_ratio:
+            ratio = 1.0 - ratio
+        columns = [pl.when(den_expr != 0).then(ratio).otherwise(None).alias("value"),
                    num.alias("numerator"), den_expr.alias("denominator")]
     else:
         columns = [num.alias("value"), pl.lit(None, pl.Float64).alias("numerator"),
@@ -318,7 +321,8 @@ def explain(metric_id: str, tables: Mapping[str, ir.Table], *,
         query = query.select(value=num)
     else:
         den = query[denominator[1]].cast("float64")
-        query = query.select(value=ibis.ifelse(den != 0, num / den, ibis.null("float64")),
+        ratio = 1.0 - num / den if d.is_one_minus_ratio else num / den
+        query = query.select(value=ibis.ifelse(den != 0, ratio, ibis.null("float64")),
                              numerator=num, denominator=den)
     return MetricExplanation(
         id=d.id, title=d.title, family=d.family, unit=d.unit, direction=d.direction,

@@ -84,6 +84,14 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
               "time; every other state is paid time"),
     ParamSpec("forecast.special_days", [], "Holidays and special days (YYYY-MM-DD, local) "
               "left out of forecast training and forecast as closed", items="date"),
+    ParamSpec("forecast.horizon", "", "Forecast accuracy compares only snapshots with this "
+              "horizon label (e.g. week-ahead); empty = any label. Either way the latest "
+              "snapshot created at or before the interval start is used"),
+    ParamSpec("forecast.tolerance_interval", 0.10, "Forecast accuracy: an interval is within "
+              "tolerance when |actual - forecast| <= this share of actual", minimum=0),
+    ParamSpec("forecast.tolerance_day", 0.05, "Forecast accuracy: a day is within tolerance "
+              "when its totals satisfy |actual - forecast| <= this share of actual",
+              minimum=0),
 )
 
 PARAM_FAMILIES: tuple[ParamFamily, ...] = (

@@ -18,6 +18,13 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from cxpm.errors import CxpmError
+from cxpm.metrics.forecast_accuracy import (
+    FORECAST_DAY_DOC,
+    FORECAST_INTERVAL_COLUMNS,
+    FORECAST_INTERVAL_DOC,
+    forecast_days,
+    forecast_intervals,
+)
 from cxpm.metrics.formula import compile_formula
 from cxpm.metrics.params import DEFAULT_PARAMS
 from cxpm.schema import LOCAL_TIME_COLUMN, TABLES
@@ -149,12 +156,33 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("costs", "Costs; a cost row counts in the period containing its period_start",
            "costs", ("program", "site", "vendor", "cost_type", "currency")),
     Source("forecasts", "Forecast snapshots", "forecasts", ("queue", "horizon")),
+    Source("forecast_intervals",
+           "One row per queue and forecast interval: the latest snapshot created at or "
+           "before the interval started (only horizon label `forecast.horizon` when set; "
+           "ties go to the first label alphabetically), with the actual inbound contacts "
+           "offered in the queue during that interval (by local arrival time, the forecast's "
+           "own interval length; 0 when none). Contacts in intervals without a forecast are "
+           "left out; should a queue's chosen intervals overlap (snapshots with different "
+           "interval lengths), a contact counts in each. Reads `contacts` for the actuals",
+           "forecasts", ("queue",), derived_doc=FORECAST_INTERVAL_DOC,
+           params=("forecast.horizon",)),
+    Source("forecast_days",
+           "forecast_intervals summed per queue and local day, so daily totals can be "
+           "compared", "forecasts", ("queue",), derived_doc=FORECAST_DAY_DOC,
+           min_grain="day", params=("forecast.horizon",)),
 )}
 
 _SPECIAL_COLUMNS: dict[str, dict[str, str]] = {
     "customer_contacts": {"repeat_within_window": "boolean", "journey_start": "boolean"},
     "roster_periods": {"leaver": "boolean", "employed_years": "float64"},
+    "forecast_intervals": FORECAST_INTERVAL_COLUMNS,
 }
+# Derived sources whose rows have exactly these columns (not their table's).
+_OWN_COLUMNS: dict[str, dict[str, str]] = {
+    "forecast_days": {"queue": "string", "volume": "float64", "aht_s": "float64",
+                      **FORECAST_INTERVAL_COLUMNS, LOCAL_TIME_COLUMN: "timestamp(6)"},
+}
+_FORECAST_SOURCES = ("forecast_intervals", "forecast_days")
 
 
 def get_source(name: str) -> Source:
@@ -168,7 +196,7 @@ def get_source(name: str) -> Source:
 def schema_table(name: str) -> ir.Table:
     """An unbound table with every column a formula over this source may read."""
     source = get_source(name)
-    fields = dict(ibis_schema(TABLES[source.table]).items())
+    fields = dict(_OWN_COLUMNS.get(name) or ibis_schema(TABLES[source.table]).items())
     for lookup in source.lookups:
         for column in lookup.columns:
             fields.setdefault(column, ibis_schema(TABLES[lookup.table])[column])
@@ -201,10 +229,16 @@ def build_rows(name: str, tables: Mapping[str, ir.Table], ctx: BuildContext,
                         f"(asked for {ctx.grain})")
     if name == "roster_periods":
         return _roster_periods(_table(tables, "roster"), ctx)
-    rows = _table(tables, source.table)
-    if name == "customer_contacts":
-        rows = _sequence_customer_contacts(rows, ctx.params)
-    rows = _limit_time(rows, ctx)
+    if name in _FORECAST_SOURCES:
+        rows = forecast_intervals(_table(tables, "forecasts"), _table(tables, "contacts"),
+                                  ctx.start, ctx.end, ctx.params)
+        if name == "forecast_days":
+            rows = forecast_days(rows)
+    else:
+        rows = _table(tables, source.table)
+        if name == "customer_contacts":
+            rows = _sequence_customer_contacts(rows, ctx.params)
+        rows = _limit_time(rows, ctx)
     rows = _enrich(rows, source, tables, needed)
     derived = {col: text for col, text in source.derived.items() if col in needed}
     if derived:

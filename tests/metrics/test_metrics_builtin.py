@@ -85,6 +85,10 @@ def test_catalog_has_exactly_the_required_builtins():
         "cost_per_resolved_contact", "bot_containment_rate", "escalation_rate",
         "autonomous_handle_rate", "revenue_per_contact", "occupancy", "utilization",
         "shrinkage", "attrition_rate_annualized", "skills_verified_rate"}
+    required |= {"forecast_accuracy_volume", "forecast_bias_volume",
+                 "intervals_within_tolerance_volume", "days_within_tolerance_volume",
+                 "forecast_accuracy_aht", "forecast_bias_aht", "intervals_within_tolerance_aht",
+                 "days_within_tolerance_aht"}
     assert set(load_catalog().ids()) == required
 
 
