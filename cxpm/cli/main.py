@@ -14,6 +14,7 @@ from cxpm.cli import (
     metrics_cmd,
     scorecard_cmd,
     staff_cmd,
+    wfm_cmd,
     workspace_cmd,
 )
 from cxpm.cli.common import err_console
@@ -50,6 +51,7 @@ scorecard_cmd.register(app)
 demo_cmd.register(app)
 forecast_cmd.register(app)
 staff_cmd.register(app)
+wfm_cmd.register(app)
 
 
 def run() -> None:

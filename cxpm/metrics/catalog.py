@@ -46,6 +46,10 @@ class MetricDefinition(BaseModel):
     # The denominator's source when it is another table (e.g. costs / contacts). The filter
     # then applies to the numerator side only.
     denominator_source: str | None = None
+    # Across sources, a group with denominator rows but no numerator rows has a null
+    # numerator (no cost rows is not a cost of 0); "zero" counts it as 0 instead (no worked
+    # time against scheduled time is a conformance of 0).
+    missing_numerator: Literal["null", "zero"] = "null"
     description: str = Field(min_length=1)
 
     @property

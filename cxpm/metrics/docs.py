@@ -73,6 +73,15 @@ of the values given for it.
   Errors are summed over intervals before dividing, so a day's or a week's accuracy is
   1 - WAPE, never a mean of interval accuracies. Day tolerances compare daily totals (source
   `forecast_days`, day grain or coarser).
+- Schedule metrics compare each paid schedule row (activity not in `states.unpaid`) with
+  the agent states overlapping it (source `schedule_states`); a schedule row counts in the
+  period where it starts. On-queue means a state in `states.handling` or `states.available`:
+  an on-queue activity is adhered to in any on-queue state, any other activity only in the
+  same state. An agent scheduled on a day without any paid state is absent (unplanned:
+  planned leave is not scheduled). Schedule fit compares, per queue and forecast interval,
+  the required agents of the latest snapshot made by then with the average agents scheduled
+  on queue (source `schedule_intervals`); schedules have no queue, so each agent counts for
+  the queue they handled most contacts in.
 - Durations come from timestamps as epoch seconds; backends that keep whole seconds only
   (SQLite, Polars) round each timestamp down.
 """
@@ -126,7 +135,9 @@ numerator = "coalesce(talk_s, 0) + coalesce(wrap_s, 0)"
 Fields: `family` is one of {families}; `unit` one of count, ratio, seconds, currency,
 score, points, contacts; `direction` higher, lower or neutral (which way is better);
 `aggregation` sum, ratio (default) or one_minus_ratio; `denominator_source` names another source for
-the denominator (the filter then applies to the numerator only). A definition with an
+the denominator (the filter then applies to the numerator only);
+`missing_numerator` (null or zero, default null) says what a group with denominator rows
+but no numerator rows gets when the two sources differ. A definition with an
 unknown column, source, field, parameter or function, bad syntax, or a missing field is
 rejected when the workspace loads, with a message naming the metric and the problem.
 """

@@ -249,7 +249,7 @@ def _metric_frame(d: MetricDefinition, plan: _Plan, frames: Mapping[str, pl.Data
         else:
             frame = numerator.join(den, how="cross")
     num = pl.col("__num").cast(pl.Float64)
-    if denominator is None or denominator[0] == num_source:
+    if denominator is None or denominator[0] == num_source or d.missing_numerator == "zero":
         num = num.fill_null(0.0)
     # Across sources, a group without numerator rows (e.g. no cost rows) keeps a null
     # numerator and value rather than pretending the cost was 0.

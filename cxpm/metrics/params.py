@@ -92,6 +92,9 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
     ParamSpec("forecast.tolerance_day", 0.05, "Forecast accuracy: a day is within tolerance "
               "when its totals satisfy |actual - forecast| <= this share of actual",
               minimum=0),
+    ParamSpec("schedule_fit.tolerance", 0.10, "Schedule fit: an interval is understaffed when "
+              "scheduled agents < required x (1 - this), overstaffed when scheduled > "
+              "required x (1 + this)", minimum=0),
 )
 
 PARAM_FAMILIES: tuple[ParamFamily, ...] = (

@@ -27,6 +27,14 @@ from cxpm.metrics.forecast_accuracy import (
 )
 from cxpm.metrics.formula import compile_formula
 from cxpm.metrics.params import DEFAULT_PARAMS
+from cxpm.metrics.schedule import (
+    SCHEDULE_INTERVAL_COLUMNS,
+    SCHEDULE_INTERVAL_DOC,
+    SCHEDULE_STATE_COLUMNS,
+    SCHEDULE_STATE_DOC,
+    schedule_intervals,
+    schedule_states,
+)
 from cxpm.schema import LOCAL_TIME_COLUMN, TABLES
 from cxpm.warehouse import ibis_schema
 
@@ -170,17 +178,38 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
            "forecast_intervals summed per queue and local day, so daily totals can be "
            "compared", "forecasts", ("queue",), derived_doc=FORECAST_DAY_DOC,
            min_grain="day", params=("forecast.horizon",)),
+    Source("schedule_states",
+           "One row per paid schedule row (activity not in states.unpaid) with the agent "
+           "state time overlapping it; site, vendor and team from the roster. A schedule row "
+           "counts in the period where it starts. Reads `agent_states`; overlaps are found "
+           "for state and schedule rows of up to a day",
+           "schedules", ("site", "vendor", "team", "agent_id", "activity"),
+           lookups=(Lookup("roster", "agent_id", "agent_id", _ROSTER_COLUMNS),),
+           derived_doc=SCHEDULE_STATE_DOC,
+           params=("states.handling", "states.available", "states.unpaid")),
+    Source("schedule_intervals",
+           "One row per queue and forecast interval with required agents (the latest "
+           "snapshot with required_agents created at or before the interval started; "
+           "`forecast.horizon` as in forecast_intervals) and the agents scheduled on queue "
+           "and logged in. An agent counts for the queue in which they handled the most "
+           "contacts (all stored contacts, ties to the first queue alphabetically); agents "
+           "who handled none count for no queue. Reads `schedules`, `agent_states` and "
+           "`contacts`", "forecasts", ("queue",), derived_doc=SCHEDULE_INTERVAL_DOC,
+           params=("forecast.horizon", "states.handling", "states.available",
+                   "states.unpaid")),
 )}
 
 _SPECIAL_COLUMNS: dict[str, dict[str, str]] = {
     "customer_contacts": {"repeat_within_window": "boolean", "journey_start": "boolean"},
     "roster_periods": {"leaver": "boolean", "employed_years": "float64"},
     "forecast_intervals": FORECAST_INTERVAL_COLUMNS,
+    "schedule_states": SCHEDULE_STATE_COLUMNS,
 }
 # Derived sources whose rows have exactly these columns (not their table's).
 _OWN_COLUMNS: dict[str, dict[str, str]] = {
     "forecast_days": {"queue": "string", "volume": "float64", "aht_s": "float64",
                       **FORECAST_INTERVAL_COLUMNS, LOCAL_TIME_COLUMN: "timestamp(6)"},
+    "schedule_intervals": SCHEDULE_INTERVAL_COLUMNS,
 }
 _FORECAST_SOURCES = ("forecast_intervals", "forecast_days")
 
@@ -234,6 +263,13 @@ def build_rows(name: str, tables: Mapping[str, ir.Table], ctx: BuildContext,
                                   ctx.start, ctx.end, ctx.params)
         if name == "forecast_days":
             rows = forecast_days(rows)
+    elif name == "schedule_states":
+        rows = schedule_states(_table(tables, "schedules"), _table(tables, "agent_states"),
+                               ctx.start, ctx.end, ctx.params)
+    elif name == "schedule_intervals":
+        rows = schedule_intervals(_table(tables, "forecasts"), _table(tables, "schedules"),
+                                  _table(tables, "agent_states"), _table(tables, "contacts"),
+                                  ctx.start, ctx.end, ctx.params)
     else:
         rows = _table(tables, source.table)
         if name == "customer_contacts":

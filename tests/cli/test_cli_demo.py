@@ -118,3 +118,15 @@ def test_metrics_explain_and_list(cli, demo_workspace: Path) -> None:
     assert "SELECT" in explained["sql"].upper()
     unknown = cli("metrics", "explain", "service_levle", "--workspace", demo_workspace)
     assert unknown.exit_code == 1 and "service_level" in unknown.stderr
+
+
+def test_wfm_intraday_through_the_real_entry_point(cli, demo_workspace: Path) -> None:
+    result = cli("wfm", "intraday", "--date", "2026-10-28", "--workspace", demo_workspace,
+                 "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = result.json()
+    assert rows, "no intervals"
+    assert all(row["interval_start"].startswith("2026-10-28") for row in rows)
+    assert sum(row["actual_volume"] for row in rows) > 0
+    missing = cli("wfm", "intraday", "--date", "1999-01-01", "--workspace", demo_workspace)
+    assert missing.exit_code == 1 and missing.stderr.startswith("error: ")

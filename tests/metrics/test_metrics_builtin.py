@@ -89,6 +89,9 @@ def test_catalog_has_exactly_the_required_builtins():
                  "intervals_within_tolerance_volume", "days_within_tolerance_volume",
                  "forecast_accuracy_aht", "forecast_bias_aht", "intervals_within_tolerance_aht",
                  "days_within_tolerance_aht"}
+    required |= {"schedule_adherence", "conformance", "shrinkage_planned",
+                 "shrinkage_unplanned", "schedule_fit", "understaffed_intervals",
+                 "overstaffed_intervals", "absenteeism"}
     assert set(load_catalog().ids()) == required
 
 
