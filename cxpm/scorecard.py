@@ -17,7 +17,7 @@ from cxpm.schema import LOCAL_TIME_COLUMN
 # The standard metrics shown per family, in display order.
 SCORECARD_METRICS: tuple[str, ...] = (
     "offered", "handled", "abandonment_rate", "service_level", "asa",
-    "aht", "occupancy", "utilization", "shrinkage",
+    "aht", "occupancy", "utilization", "shrinkage", "schedule_adherence", "absenteeism",
     "customer_critical_accuracy", "business_critical_accuracy",
     "compliance_critical_accuracy", "noncritical_accuracy", "qa_score",
     "csat", "dsat", "nps", "ces",
@@ -26,6 +26,7 @@ SCORECARD_METRICS: tuple[str, ...] = (
     "bot_containment_rate", "escalation_rate", "autonomous_handle_rate",
     "revenue_per_contact",
     "attrition_rate_annualized", "skills_verified_rate",
+    "forecast_accuracy_volume", "forecast_bias_volume",
 )
 
 
