@@ -112,6 +112,8 @@ def build_scorecard(tables: Mapping[str, ir.Table], *, period: str | None = None
     records, unavailable = _compute_each(
         tables, list(metrics), by=list(by), grain="month", start=previous,
         end=month_end(current), params=params, catalog=catalog)
+    if len(unavailable) == len(metrics):
+        raise CxpmError(f"no scorecard metric can be computed this way: {unavailable[0].reason}")
     cells: dict[tuple, dict[str, float | None]] = {}
     for rec in records:
         dims = tuple(rec.get(d) for d in by)
@@ -136,5 +138,8 @@ def build_scorecard(tables: Mapping[str, ir.Table], *, period: str | None = None
             unit=definition.unit, direction=definition.direction,
             dimensions=dict(zip(by, dims, strict=True)), value=value, previous=before,
             change=change, improved=improved))
+    if not rows or ("offered" in metrics and not any(r.metric == "offered" for r in rows)):
+        raise CxpmError(f"no data for {current_key} or {previous_key}: no contacts in either "
+                        "month")
     return Scorecard(period=current_key, previous_period=previous_key, by=list(by), rows=rows,
                      unavailable=unavailable)

@@ -81,13 +81,19 @@ def init_workspace(path: Path, timezone: str = "UTC", *, exist_ok: bool = False)
         raise CxpmError(f"{path} is already a cxpm workspace ({CONFIG_FILE} exists)")
     if path.exists() and not path.is_dir():
         raise CxpmError(f"{path} exists and is not a folder")
-    path.mkdir(parents=True, exist_ok=True)
-    if not config.exists():
-        config.write_text(render_config(timezone, default_params()), encoding="utf-8")
-    workspace = Workspace(path)
-    workspace.warehouse.ensure_tables()
-    workspace.warehouse.check_timezone(workspace.timezone)
-    migrate(workspace.app_db)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        settings = (load_settings(path) if config.exists()
+                    else Settings(timezone=timezone, params=default_params()))
+        workspace = Workspace(path, settings)
+        workspace.warehouse.ensure_tables()
+        workspace.warehouse.check_timezone(workspace.timezone)
+        migrate(workspace.app_db)
+        # Written last: a folder whose set-up failed is not mistaken for a workspace.
+        if not config.exists():
+            config.write_text(render_config(timezone, default_params()), encoding="utf-8")
+    except OSError as exc:
+        raise CxpmError(f"cannot create a workspace in {path}: {exc.strerror or exc}") from None
     return workspace
 
 

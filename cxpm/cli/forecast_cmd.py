@@ -70,6 +70,10 @@ def forecast_workspace(
                               title=f"{run.horizon} forecast made {run.created_at:%Y-%m-%d %H:%M}"
                               f" UTC from data up to {run.train_end:%Y-%m-%d %H:%M} local; "
                               f"{run.rows_written} rows stored"))
+    console.print(f"train end {run.train_end:%Y-%m-%d %H:%M} local: {run.train_end_rule}",
+                  highlight=False)
+    for item in run.skipped:
+        console.print(f"skipped queue {item.queue!r}: {item.reason}", highlight=False)
 
 
 @forecast_app.command("series")

@@ -57,8 +57,8 @@ def ingest(
                               ["batch_id", "table", "read", "loaded", "quarantined",
                                "duplicates"], title="Ingest summary"))
     if summary.quarantined:
-        console.print(f"{summary.quarantined:,} row(s) quarantined: "
-                      f"cxpm quarantine show {summary.batch_id}")
+        console.print(f"{summary.quarantined:,} row(s) quarantined: cxpm quarantine show "
+                      f"{summary.batch_id} --workspace {ws.path}", highlight=False)
 
 
 quarantine_app = typer.Typer(help="Rows rejected at ingest, with their reasons.",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -13,8 +15,10 @@ from cxpm.cli.common import (
     FormatOption,
     SummaryFormat,
     WorkspaceOption,
+    check_output_folder,
     console,
     dumps,
+    output_file,
     parse_assignments,
     print_json,
     render_rows,
@@ -123,9 +127,10 @@ def compute_metrics(
     interval_minutes: Annotated[int, typer.Option(
         "--interval-minutes", help="Interval length for --grain interval: 15, 30 or 60.")] = 30,
     from_: Annotated[str | None, typer.Option(
-        "--from", help="First local date (inclusive), YYYY-MM-DD.")] = None,
+        "--from", help="First local date or date-time, inclusive (YYYY-MM-DD[THH:MM]).")] = None,
     to: Annotated[str | None, typer.Option(
-        "--to", help="Last local date (inclusive), YYYY-MM-DD.")] = None,
+        "--to", help="Last local date, inclusive (YYYY-MM-DD); a local date-time "
+        "(YYYY-MM-DDTHH:MM) is an exclusive end.")] = None,
     where: Annotated[list[str], typer.Option(
         "--where", help="Filter DIM=VALUE (repeatable; values of one DIM are OR-ed).")]
     = [],  # noqa: B006
@@ -147,6 +152,8 @@ def compute_metrics(
         raise CxpmError("--format parquet needs --output FILE")
     if format is ResultFormat.table and output is not None:
         raise CxpmError("--output needs --format json, csv or parquet")
+    if output is not None:
+        check_output_folder(output)
     ws = workspace_from(workspace)
     catalog = ws.metric_catalog()
     result = compute(
@@ -167,32 +174,29 @@ def write_result(result: Any, format: ResultFormat, output: Path | None, by: lis
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    if format is ResultFormat.parquet:
-        pq.write_table(result, output)
-    elif format is ResultFormat.csv:
-        if output:
-            pacsv.write_csv(result, output)
-        else:
-            import io
-            import sys
-
-            buffer = io.BytesIO()
-            pacsv.write_csv(result, buffer)
-            sys.stdout.write(buffer.getvalue().decode())
-    elif format is ResultFormat.json:
-        text = dumps(to_records(result))
-        if output:
-            output.write_text(text + "\n", encoding="utf-8")
-        else:
-            print_json(to_records(result))
-    else:
+    if format is ResultFormat.table:
         rows = _wide(to_records(result), by)
         if rows:
             console.print(render_rows(rows, units=units))
         else:
             console.print("No data for this selection.")
-    if output and format is not ResultFormat.table:
-        console.print(f"Wrote {result.num_rows:,} rows to {output}", style="dim")
+        return
+    if output is None:
+        if format is ResultFormat.json:
+            print_json(to_records(result))
+        else:
+            buffer = io.BytesIO()
+            pacsv.write_csv(result, buffer)
+            sys.stdout.write(buffer.getvalue().decode())
+        return
+    with output_file(output) as temporary:
+        if format is ResultFormat.parquet:
+            pq.write_table(result, temporary)
+        elif format is ResultFormat.csv:
+            pacsv.write_csv(result, temporary)
+        else:
+            temporary.write_text(dumps(to_records(result)) + "\n", encoding="utf-8")
+    console.print(f"Wrote {result.num_rows:,} rows to {output}", style="dim")
 
 
 def register(app: typer.Typer) -> None:

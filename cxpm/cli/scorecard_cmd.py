@@ -52,7 +52,7 @@ def render_scorecard(card: Scorecard) -> RichTable:
         family = row.family if row.family != last_family else ""
         title = row.title if row.metric != last_metric else ""
         last_family, last_metric = row.family, row.metric
-        table.add_row(family, title, *(str(row.dimensions.get(d)) for d in card.by),
+        table.add_row(family, title, *(format_value(row.dimensions.get(d)) for d in card.by),
                       format_value(row.value, row.unit), format_value(row.previous, row.unit),
                       format_change(row.change, row.unit, row.improved))
     return table

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import math
+import os
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -14,7 +18,6 @@ import pyarrow.csv as pacsv
 import typer
 
 from cxpm.cli.common import (
-    FormatOption,
     SummaryFormat,
     WorkspaceOption,
     console,
@@ -28,6 +31,7 @@ from cxpm.wfm.staffing import Model, Targets, staff
 from cxpm.wfm.staffing_data import (
     StaffingOptions,
     estimate_patience,
+    latest_snapshots,
     staff_forecasts,
     staff_intervals,
 )
@@ -74,12 +78,51 @@ def read_intervals(path: Path) -> pa.Table:
         raise CxpmError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
 
 
+def check_output(output: Path) -> None:
+    """Fail before any work (and before the warehouse is touched) if `output` cannot be
+    written to."""
+    folder = output.parent
+    if not folder.is_dir():
+        raise CxpmError(f"cannot write {output}: folder {folder} does not exist")
+    if output.is_dir():
+        raise CxpmError(f"cannot write {output}: it is a folder")
+
+
+@contextmanager
+def staged_csv(output: Path) -> Iterator[Any]:
+    """Yields write(table), which writes a temporary file beside `output`; it replaces
+    `output` only when the block finishes, so a failure never leaves half a file."""
+    handle, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.",
+                                    suffix=".tmp")
+    os.close(handle)
+    staging = Path(name)
+
+    def write(table: pa.Table) -> None:
+        try:
+            pacsv.write_csv(table, staging)
+        except OSError as exc:
+            raise CxpmError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+    try:
+        yield write
+        os.replace(staging, output)
+    finally:
+        staging.unlink(missing_ok=True)
+
+
 def _write_csv(table: pa.Table, output: Path | None) -> None:
     if output is None:
         pacsv.write_csv(table, sys.stdout.buffer)
         sys.stdout.flush()
-    else:
-        pacsv.write_csv(table, output)
+        return
+    with staged_csv(output) as write:
+        write(table)
+
+
+def _json_rows(table: pa.Table) -> list[dict[str, Any]]:
+    """Rows as JSON objects; infinite or NaN figures (no JSON for them) become null."""
+    return [{k: (_finite(v) if isinstance(v, float) else v) for k, v in row.items()}
+            for row in table.to_pylist()]
 
 
 def _single(volume: float, interval_minutes: float, aht: float, targets: Targets,
@@ -164,9 +207,12 @@ def register(app: typer.Typer) -> None:
         fractional: Annotated[bool, typer.Option(
             "--fractional", help="Fractional (continuous) agents.")] = False,
         forecast: Annotated[bool, typer.Option(
-            "--forecast", help="Staff every stored forecast interval and write "
-                               "required_agents back.")] = False,
+            "--forecast", help="Staff every stored forecast row and write required_agents "
+                               "back; the summary and --output count each queue and "
+                               "interval once, from its latest snapshot.")] = False,
         queue: Annotated[str | None, typer.Option(help="Only this queue (--forecast).")] = None,
+        horizon: Annotated[str | None, typer.Option(
+            help="Only snapshots with this horizon label, e.g. 2-day-ahead (--forecast).")] = None,
         from_: Annotated[str | None, typer.Option(
             "--from", help="First local date or time (--forecast).")] = None,
         to: Annotated[str | None, typer.Option(
@@ -178,7 +224,12 @@ def register(app: typer.Typer) -> None:
         output: Annotated[Path | None, typer.Option(
             help="Write the staffed intervals here as CSV (default: stdout for --input).")]
         = None,
-        format: FormatOption = SummaryFormat.table,
+        format: Annotated[SummaryFormat, typer.Option(
+            "--format", case_sensitive=False,
+            help="Output format. With --input, json prints the staffed rows as a JSON list "
+                 "(also when --output writes the CSV); otherwise the rows are CSV on stdout "
+                 "unless --output is given. With --forecast, the summary's format.")]
+        = SummaryFormat.table,
         workspace: WorkspaceOption = None,
     ) -> None:
         """Agents needed to meet service targets (Erlang C or Erlang A), and scheduled agents
@@ -189,6 +240,12 @@ def register(app: typer.Typer) -> None:
                             "or --forecast")
         if agents is not None and (forecast or input is not None):
             raise CxpmError("--agents applies to a single interval (--volume), not to tables")
+        if output is not None:
+            if not (forecast or input is not None):
+                raise CxpmError("--output applies to --input or --forecast")
+            check_output(output)
+        if horizon is not None and not forecast:
+            raise CxpmError("--horizon applies to --forecast")
         targets = _targets(sl_target, sl_seconds, asa_target, max_occupancy, max_abandon,
                            need_one=agents is None)
         options = StaffingOptions(targets=targets, model=Model(model.value), patience=patience,
@@ -198,10 +255,13 @@ def register(app: typer.Typer) -> None:
             staffed = staff_intervals(read_intervals(input), options,
                                       interval_s=None if interval_minutes is None
                                       else interval_minutes * 60)
-            _write_csv(staffed, output)
+            if output is not None or format is not SummaryFormat.json:
+                _write_csv(staffed, output)
+            if format is SummaryFormat.json:
+                print_json(_json_rows(staffed))
             return
         if forecast:
-            _run_forecast(options, queue, from_, to, output, format, workspace)
+            _run_forecast(options, queue, horizon, from_, to, output, format, workspace)
             return
         if volume is None or aht is None or interval_minutes is None:
             raise CxpmError("a single interval needs --volume, --interval-minutes and --aht")
@@ -215,9 +275,9 @@ def register(app: typer.Typer) -> None:
         console.print(render_rows(rows, title="Staffing"))
 
 
-def _run_forecast(options: StaffingOptions, queue: str | None, from_: str | None,
-                  to: str | None, output: Path | None, format: SummaryFormat,
-                  workspace: Path | None) -> None:
+def _run_forecast(options: StaffingOptions, queue: str | None, horizon: str | None,
+                  from_: str | None, to: str | None, output: Path | None,
+                  format: SummaryFormat, workspace: Path | None) -> None:
     ws = workspace_from(workspace)
     start, end = local_bounds(parse_when(from_, "--from"), parse_when(to, "--to"))
     patience_by_queue = None
@@ -226,13 +286,25 @@ def _run_forecast(options: StaffingOptions, queue: str | None, from_: str | None
         patience_by_queue = {q: p for q, p in zip(estimates["queue"].to_pylist(),
                                                   estimates["patience_s"].to_pylist(),
                                                   strict=True) if p is not None}
-    staffed = staff_forecasts(ws.warehouse, options, queue=queue, start=start, end=end,
-                              patience_by_queue=patience_by_queue)
-    if output is not None:
-        _write_csv(staffed, output)
-    summary = _forecast_summary(staffed)
+
+    if output is None:
+        staffed = staff_forecasts(ws.warehouse, options, queue=queue, horizon=horizon,
+                                  start=start, end=end, patience_by_queue=patience_by_queue)
+    else:
+        # The CSV is written (to a temporary file) before required_agents is committed, so a
+        # failed write leaves the warehouse as it was.
+        with staged_csv(output) as write:
+            staffed = staff_forecasts(ws.warehouse, options, queue=queue, horizon=horizon,
+                                      start=start, end=end,
+                                      patience_by_queue=patience_by_queue,
+                                      before_commit=lambda rows: write(latest_snapshots(rows)))
+    latest = latest_snapshots(staffed)
+    summary = _forecast_summary(latest)
     if format is SummaryFormat.json:
-        print_json({"model": options.model.value, "intervals": staffed.num_rows,
-                    "queues": summary})
+        print_json({"model": options.model.value, "intervals": latest.num_rows,
+                    "stored_rows_staffed": staffed.num_rows, "queues": summary})
         return
-    console.print(render_rows(summary, title=f"{staffed.num_rows} forecast intervals staffed"))
+    title = f"{latest.num_rows} forecast intervals staffed"
+    if staffed.num_rows != latest.num_rows:
+        title += f" (latest of {staffed.num_rows} stored snapshot rows)"
+    console.print(render_rows(summary, title=title))

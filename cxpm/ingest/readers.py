@@ -42,6 +42,11 @@ _PROGRESS_EVERY = 20_000
 ByteProgress = Callable[[int], None]
 
 
+ENCODING_HINT = (
+    "give the file's encoding in a mapping file (even a two-line one: table = \"NAME\" and "
+    "encoding = \"latin-1\") passed with --mapping"
+)
+
 def detect_format(path: Path, explicit: str | None) -> str:
     """The input format: an explicit choice wins, otherwise the file name decides."""
     if explicit is not None:
@@ -116,7 +121,7 @@ class _Lines:
         except UnicodeDecodeError as exc:
             raise CxpmError(
                 f"{self._name} line {self.line_no}: not valid {self._encoding} text "
-                f"({exc.reason}); set `encoding` in the mapping"
+                f"({exc.reason}); {ENCODING_HINT}"
             ) from None
         if self.line_no == 1:
             text = text.removeprefix("\ufeff")
@@ -160,7 +165,7 @@ def _decode(data: bytes, encoding: str, name: str) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         raise CxpmError(
             f"{name} line {line}: not valid {encoding} text ({exc.reason}); "
-            "set `encoding` in the mapping"
+            + ENCODING_HINT
         ) from None
 
 

@@ -228,6 +228,12 @@ class Stager:
                     f"CASE WHEN {value} NOT IN ({allowed}) THEN '{name}: ' || "
                     f"{_reason_value(value)} || ' is not one of {', '.join(column.enum)}' END"
                 )
+            if column.type == "float":
+                # NaN and infinities pass range checks and poison every sum they enter.
+                checks.append(
+                    f"CASE WHEN NOT isfinite({value}) THEN '{name}: ' || "
+                    f"CAST({value} AS VARCHAR) || ' is not a finite number' END"
+                )
             if column.minimum is not None:
                 checks.append(
                     f"CASE WHEN {value} < {column.minimum!r} THEN '{name}: ' || "

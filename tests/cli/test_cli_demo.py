@@ -130,3 +130,24 @@ def test_wfm_intraday_through_the_real_entry_point(cli, demo_workspace: Path) ->
     assert sum(row["actual_volume"] for row in rows) > 0
     missing = cli("wfm", "intraday", "--date", "1999-01-01", "--workspace", demo_workspace)
     assert missing.exit_code == 1 and missing.stderr.startswith("error: ")
+
+
+def test_scorecard_and_output_errors_are_clear(cli, demo_workspace: Path) -> None:
+    for args, message in (
+        (("scorecard", "--by", "nope"), "no scorecard metric can be computed"),
+        (("scorecard", "--period", "2020-01"), "no data for 2020-01"),
+        (("metrics", "compute", "--format", "csv", "--output", "/nonexistent/m.csv"),
+         "folder /nonexistent does not exist"),
+    ):
+        result = cli(*args, "--workspace", demo_workspace)
+        assert result.exit_code == 1, args
+        assert message in result.stderr, (args, result.stderr)
+
+
+def test_json_never_prints_nan() -> None:
+    import json
+
+    from cxpm.cli.common import dumps
+
+    assert json.loads(dumps([{"value": float("nan"), "n": float("inf"), "ok": 1.5}])) == [
+        {"value": None, "n": None, "ok": 1.5}]
