@@ -92,8 +92,11 @@ def check_output(output: Path) -> None:
 def staged_csv(output: Path) -> Iterator[Any]:
     """Yields write(table), which writes a temporary file beside `output`; it replaces
     `output` only when the block finishes, so a failure never leaves half a file."""
-    handle, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.",
-                                    suffix=".tmp")
+    try:
+        handle, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.",
+                                        suffix=".tmp")
+    except OSError as exc:
+        raise CxpmError(f"cannot write {output}: {exc.strerror or exc}") from None
     os.close(handle)
     staging = Path(name)
 

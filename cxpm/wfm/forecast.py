@@ -13,8 +13,10 @@ days get no forecast, and special days in the horizon are treated as closed).
 from __future__ import annotations
 
 import itertools
-import math
-from collections.abc import Callable, Iterable, Sequence
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -58,22 +60,45 @@ class Series:
         return Series(self.start, self.interval_s, self.values[: self.position_of(end) + 1])
 
 
-def infer_interval_s(starts: Sequence[datetime]) -> int:
-    """The grid step: the greatest common divisor of the gaps between distinct interval starts
-    (rows of zero calls may be left out of a file). It must divide a day."""
+def grid_step_s(starts: Sequence[datetime]) -> int:
+    """The grid step: the most common gap between consecutive distinct interval starts (rows
+    of zero calls may be left out, so some gaps span several steps; a stray row must not shrink
+    the grid). Ties go to the gap that leaves the fewest starts off the grid, then the smaller.
+    It must be at least a minute and divide a day."""
     distinct = sorted(set(starts))
     if len(distinct) < 2:
         raise CxpmError("cannot infer the interval length from fewer than two interval starts")
-    step = 0
-    for a, b in itertools.pairwise(distinct):
-        step = math.gcd(step, int((b - a).total_seconds()))
-    if step < 60 or DAY_S % step:
+    gaps = Counter(int((b - a).total_seconds()) for a, b in itertools.pairwise(distinct))
+    most = max(gaps.values())
+    tied = sorted(gap for gap, count in gaps.items() if count == most)
+    # only steps that divide a day qualify (a few dozen at most), so the count stays cheap
+    valid = [gap for gap in tied if gap >= 60 and DAY_S % gap == 0]
+    if not valid:
         raise CxpmError(f"interval starts are not on a regular grid that divides a day "
-                        f"(step {step} s)")
-    offset = distinct[0] - datetime.combine(distinct[0].date(), datetime.min.time())
-    if int(offset.total_seconds()) % step:
-        raise CxpmError(f"interval starts are not aligned to a {step // 60}-minute grid from "
-                        f"midnight (first is {distinct[0]})")
+                        f"(most common step {tied[0]} s)")
+    return min(valid, key=lambda gap: (sum(_seconds_from_midnight(s) % gap != 0
+                                           for s in distinct), gap))
+
+
+def _seconds_from_midnight(moment: datetime) -> int:
+    return moment.hour * 3600 + moment.minute * 60 + moment.second
+
+
+def off_grid(starts: Sequence[datetime], step: int) -> int | None:
+    """The index of the first start that is not on the `step`-second grid from midnight."""
+    for index, moment in enumerate(starts):
+        if _seconds_from_midnight(moment) % step or moment.microsecond:
+            return index
+    return None
+
+
+def infer_interval_s(starts: Sequence[datetime]) -> int:
+    """The grid step (`grid_step_s`); every start must lie on that grid from midnight."""
+    step = grid_step_s(starts)
+    stray = off_grid(starts, step)
+    if stray is not None:
+        raise CxpmError(f"interval start {starts[stray]} is off the {step / 60:g}-minute grid "
+                        f"from midnight that the other rows follow")
     return step
 
 
@@ -209,6 +234,17 @@ def _fill_with_profile(values: np.ndarray, week_len: int) -> np.ndarray:
     return filled
 
 
+@contextmanager
+def quiet_fit() -> Iterator[None]:
+    """Silence numeric RuntimeWarnings while a statsforecast model fits: on short or flat
+    histories it divides by zero (e.g. ETS's σ² with no degrees of freedom left) and warns on
+    stderr although the fit is still used or fails with an exception. Only warnings are
+    silenced; exceptions pass through to the caller."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
 def daily_ets_profile(values: np.ndarray, week_len: int, horizon: int) -> np.ndarray:
     """Top-down: AutoETS with weekly seasonality forecasts daily totals; each day's total is
     spread over its intervals by the day's share in the weekly profile."""
@@ -222,7 +258,9 @@ def daily_ets_profile(values: np.ndarray, week_len: int, horizon: int) -> np.nda
     phase = len(values) % per_day
     steps_days = -(-(phase + horizon) // per_day)
     try:
-        totals = AutoETS(season_length=7, model="ZZZ").forecast(y=daily, h=steps_days)["mean"]
+        with quiet_fit():
+            totals = AutoETS(season_length=7, model="ZZZ").forecast(y=daily,
+                                                                    h=steps_days)["mean"]
     except Exception:  # degenerate histories (all zero) make ETS fail: fall back to the profile
         return weekly_profile(values, week_len, horizon)
     # when the history ends mid-day, day 0 of `totals` is that (partly observed) day
@@ -247,7 +285,9 @@ def mstl(values: np.ndarray, week_len: int, horizon: int) -> np.ndarray:
     if len(history) < 2 * week_len:
         return weekly_profile(values, week_len, horizon)
     model = MSTL(season_length=[per_day, week_len])
-    return np.maximum(model.forecast(y=history, h=horizon)["mean"], 0.0)
+    with quiet_fit():
+        predicted = model.forecast(y=history, h=horizon)["mean"]
+    return np.maximum(predicted, 0.0)
 
 
 def ensemble(values: np.ndarray, week_len: int, horizon: int) -> np.ndarray:

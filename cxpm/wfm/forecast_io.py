@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+import math
+import os
+import stat
+import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
 from cxpm.errors import CxpmError
-from cxpm.wfm.forecast import Forecast, Series, series_from_points
+from cxpm.wfm.forecast import Forecast, Series, grid_step_s, off_grid, series_from_points
 
 INPUT_COLUMNS = ("interval_start", "calls")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -62,22 +66,66 @@ def read_series_csv(path: Path) -> Series:
                 except (TypeError, ValueError):
                     raise CxpmError(f"{path.name} line {line}: calls is not a number: "
                                     f"{row['calls']!r}") from None
-                if not value >= 0:
+                if not math.isfinite(value):
+                    raise CxpmError(f"{path.name} line {line}: calls must be a finite number, "
+                                    f"got {row['calls']!r}")
+                if value < 0:
                     raise CxpmError(f"{path.name} line {line}: calls must be ≥ 0, got {value}")
                 counts.append(value)
     except UnicodeDecodeError:
         raise CxpmError(f"{path.name}: not a UTF-8 text CSV file") from None
     if not starts:
         raise CxpmError(f"{path.name}: no data rows")
+    first_line: dict[datetime, int] = {}
+    for line, start in enumerate(starts, start=2):
+        if start in first_line:
+            raise CxpmError(f"{path.name} line {line}: duplicate interval start {start} "
+                            f"(also on line {first_line[start]})")
+        first_line[start] = line
     try:
-        return series_from_points(starts, counts)
+        step = grid_step_s(starts)
+        stray = off_grid(starts, step)
+        if stray is not None:
+            raise CxpmError(f"line {stray + 2}: interval start {starts[stray]} is off the "
+                            f"{step / 60:g}-minute grid from midnight that the other rows follow")
+        return series_from_points(starts, counts, step)
     except CxpmError as exc:
         raise CxpmError(f"{path.name}: {exc}") from None
 
 
 def write_forecast_csv(forecast: Forecast, path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["interval_start", "forecast"])
-        for start, value in zip(forecast.starts, forecast.values, strict=True):
-            writer.writerow([start.strftime(TIME_FORMAT), f"{value:.4f}"])
+    """Write `interval_start,forecast` rows. The rows go to a temporary file beside `path`
+    that replaces it only when complete, so a failed write leaves no partial file."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise CxpmError(f"cannot write {path}: folder {folder} does not exist")
+    try:
+        descriptor, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise CxpmError(f"cannot write {path}: {exc.strerror or exc}") from None
+    temporary = Path(name)
+    try:
+        with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["interval_start", "forecast"])
+            for start, value in zip(forecast.starts, forecast.values, strict=True):
+                writer.writerow([start.strftime(TIME_FORMAT), f"{value:.4f}"])
+        # mkstemp makes the file private (0600); give it the mode a plain open would
+        os.chmod(temporary, _mode_for(path))
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise CxpmError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _mode_for(path: Path) -> int:
+    """The existing file's permissions, or those a new file gets under the process umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

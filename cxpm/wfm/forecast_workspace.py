@@ -52,12 +52,19 @@ class QueueForecast(BaseModel):
     volume: float
 
 
+class SkippedQueue(BaseModel):
+    queue: str
+    reason: str
+
+
 class ForecastRun(BaseModel):
     created_at: datetime
     horizon: str
     interval_minutes: int
     train_end: datetime
+    train_end_rule: str = "given"
     queues: list[QueueForecast]
+    skipped: list[SkippedQueue] = []
     rows_written: int
     batch_id: str | None
 
@@ -90,17 +97,16 @@ def _interval_counts(ws: Workspace, interval_minutes: int, queue: str | None) ->
 
 def _queue_arrays(counts: pa.Table, interval_minutes: int,
                   end: datetime) -> dict[str, tuple[Series, np.ndarray, np.ndarray]]:
-    """Per queue: the volume series and matching handled-count and handle-time arrays, all on
-    one grid from the first local midnight with data to the interval starting at `end`."""
+    """Per queue: the volume series and matching handled-count and handle-time arrays, on a
+    grid from the queue's own first local midnight with data to the interval starting at
+    `end` (a queue that opened last week has one week of history, not weeks of zeros). A
+    queue whose data starts after `end` gets an empty series."""
     if counts.num_rows == 0:
         return {}
     interval_s = interval_minutes * 60
     per_day = DAY_S // interval_s
-    first_day = min(counts.column("day").to_pylist())
-    start = datetime.combine(first_day, datetime.min.time())
-    length = int((end - start).total_seconds()) // interval_s + 1
-    day_offsets = np.array([(d - first_day).days for d in counts.column("day").to_pylist()])
-    positions = day_offsets * per_day + np.asarray(counts.column("slot"), dtype=np.int64)
+    days = counts.column("day").to_pylist()
+    slots = np.asarray(counts.column("slot"), dtype=np.int64)
     queues = np.asarray(counts.column("queue").to_pylist(), dtype=object)
     columns = {c: np.asarray(counts.column(c), dtype=float)
                for c in ("volume", "handled", "handle_s")}
@@ -110,11 +116,16 @@ def _queue_arrays(counts: pa.Table, interval_minutes: int,
     result = {}
     for index, name in enumerate(names.tolist()):
         rows = order[bounds[index]: bounds[index + 1]]
-        rows = rows[positions[rows] < length]
+        first_day = min(days[row] for row in rows)
+        start = datetime.combine(first_day, datetime.min.time())
+        length = max(int((end - start).total_seconds()) // interval_s + 1, 0)
+        positions = np.array([(days[row] - first_day).days for row in rows],
+                             dtype=np.int64) * per_day + slots[rows]
+        inside = positions < length
         arrays = []
         for column in ("volume", "handled", "handle_s"):
             values = np.zeros(length)
-            values[positions[rows]] = columns[column][rows]
+            values[positions[inside]] = columns[column][rows[inside]]
             arrays.append(values)
         result[name] = (Series(start, interval_s, arrays[0]), arrays[1], arrays[2])
     return result
@@ -150,6 +161,28 @@ def _to_utc(local: list[datetime], timezone: str) -> list[datetime | None]:
     return result
 
 
+def default_train_end(counts: pa.Table, interval_minutes: int) -> tuple[datetime, str]:
+    """The last interval of the last complete local day, and a note saying why.
+
+    The day of the latest contact counts as complete only when that contact is in the day's
+    last interval; otherwise the data may stop mid-day (an export taken during the day), and
+    training on it would learn its missing hours as zero volume, so training ends the day
+    before."""
+    days = counts.column("day").to_pylist()
+    slots = counts.column("slot").to_pylist()
+    latest_day, latest_slot = max(zip(days, slots, strict=True))
+    latest = datetime.combine(latest_day, datetime.min.time()) \
+        + timedelta(minutes=latest_slot * interval_minutes)
+    last_slot = 24 * 60 // interval_minutes - 1
+    complete = latest_day if latest_slot >= last_slot else latest_day - timedelta(days=1)
+    train_end = datetime.combine(complete + timedelta(days=1), datetime.min.time()) \
+        - timedelta(minutes=interval_minutes)
+    if complete == latest_day:
+        return train_end, f"last local day with contacts ({latest_day}) is complete"
+    return train_end, (f"last complete local day; the latest contacts ({latest:%Y-%m-%d %H:%M}"
+                       f" interval) leave {latest_day} incomplete, so it is not trained on")
+
+
 def horizon_label(horizon_days: int) -> str:
     return "week-ahead" if horizon_days == 7 else f"{horizon_days}-day-ahead"
 
@@ -161,8 +194,10 @@ def run_forecast(ws: Workspace, *, queue: str | None = None, interval_minutes: i
                  created_at: datetime | None = None) -> ForecastRun:
     """Forecast every queue (or `queue`) of `contacts` and store the snapshot in `forecasts`.
 
-    `train_end` (local) defaults to the last interval of the last local day with contacts, so
-    the horizon starts at the next local midnight."""
+    `train_end` (local) defaults to the last interval of the last complete local day (see
+    `default_train_end`), so the horizon starts at the next local midnight. Queues with too
+    little history are listed in `skipped`; that is an error only for a named `queue` or when
+    every queue is skipped."""
     if interval_minutes not in INTERVAL_CHOICES:
         raise CxpmError(f"--interval-minutes must be one of 15, 30, 60, got {interval_minutes}")
     if horizon_days < 1:
@@ -172,15 +207,22 @@ def run_forecast(ws: Workspace, *, queue: str | None = None, interval_minutes: i
     if counts.num_rows == 0:
         raise CxpmError(f"no contacts{f' in queue {queue!r}' if queue else ''} to forecast from")
     if train_end is None:
-        last_day = max(counts.column("day").to_pylist())
-        train_end = datetime.combine(last_day + timedelta(days=1), datetime.min.time()) \
-            - timedelta(minutes=interval_minutes)
+        train_end, train_end_rule = default_train_end(counts, interval_minutes)
+    else:
+        train_end_rule = "given"
     per_queue = _queue_arrays(counts, interval_minutes, train_end)
     created = (created_at or datetime.now(UTC).replace(tzinfo=None)).replace(microsecond=0)
     label = horizon_label(horizon_days)
     summaries: list[QueueForecast] = []
+    skipped: list[SkippedQueue] = []
     columns: dict[str, list] = {c: [] for c in ("queue", "interval_start", "volume", "aht_s")}
     for name, (series, handled, handle_s) in per_queue.items():
+        shortfall = history_shortfall(series)
+        if shortfall is not None:
+            if queue is not None:
+                raise CxpmError(f"queue {name!r}: {shortfall}")
+            skipped.append(SkippedQueue(queue=name, reason=shortfall))
+            continue
         summary, result, aht = forecast_queue(name, series, handled, handle_s, train_end,
                                               horizon_days, days, models)
         for utc, volume, handle in zip(_to_utc(result.starts, ws.timezone), result.values,
@@ -192,12 +234,15 @@ def run_forecast(ws: Workspace, *, queue: str | None = None, interval_minutes: i
             columns["volume"].append(float(volume))
             columns["aht_s"].append(None if np.isnan(handle) else float(handle))
         summaries.append(summary)
+    if not summaries:
+        raise CxpmError("no queue has enough history to forecast: " + "; ".join(
+            f"{item.queue!r} {item.reason}" for item in skipped))
     rows = len(columns["queue"])
     batch_id = _write_snapshot(ws, columns, interval_minutes * 60, created, label) \
         if write and rows else None
     return ForecastRun(created_at=created, horizon=label, interval_minutes=interval_minutes,
-                       train_end=train_end, queues=summaries, rows_written=rows if write else 0,
-                       batch_id=batch_id)
+                       train_end=train_end, train_end_rule=train_end_rule, queues=summaries,
+                       skipped=skipped, rows_written=rows if write else 0, batch_id=batch_id)
 
 
 def forecast_queue(name: str, series: Series, handled: np.ndarray, handle_s: np.ndarray,
@@ -206,10 +251,9 @@ def forecast_queue(name: str, series: Series, handled: np.ndarray, handle_s: np.
                    ) -> tuple[QueueForecast, Forecast, np.ndarray]:
     """One queue: choose the volume model by backtest, forecast volume, then AHT for the same
     intervals. `handled` and `handle_s` are on the series' grid."""
-    if len(series.values) * series.interval_s < MIN_HISTORY_DAYS * DAY_S:
-        days_seen = len(series.values) * series.interval_s / DAY_S
-        raise CxpmError(f"queue {name!r}: too little history ({days_seen:.1f} days; "
-                        f"{MIN_HISTORY_DAYS} needed)")
+    shortfall = history_shortfall(series)
+    if shortfall is not None:
+        raise CxpmError(f"queue {name!r}: {shortfall}")
     model, chosen, base = choose_model(series, horizon_days, special_days, models)
     result = forecast_series(series, train_end, horizon_days, model=model,
                              special_days=special_days)
@@ -223,6 +267,14 @@ def forecast_queue(name: str, series: Series, handled: np.ndarray, handle_s: np.
     summary = QueueForecast(queue=name, model=model, backtest_wape=chosen, baseline_wape=base,
                             intervals=len(steps), volume=float(result.values.sum()))
     return summary, result, aht
+
+
+def history_shortfall(series: Series) -> str | None:
+    """Why the series is too short to forecast from, or None when it is long enough."""
+    if len(series.values) * series.interval_s >= MIN_HISTORY_DAYS * DAY_S:
+        return None
+    days_seen = len(series.values) * series.interval_s / DAY_S
+    return f"too little history ({days_seen:.1f} days; {MIN_HISTORY_DAYS} needed)"
 
 
 def choose_model(series: Series, horizon_days: int, special_days: Sequence[date],

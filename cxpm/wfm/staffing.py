@@ -186,7 +186,8 @@ def scheduled_agents(agents: ArrayLike, shrinkage: float, *, fractional: bool = 
         raise CxpmError(f"shrinkage must be in [0, 1), got {shrinkage}")
     raw = np.asarray(agents, dtype=float) / (1 - shrinkage)
     # 14 / 0.7 is 20.000000000000004 in floating point; that is 20 agents, not 21.
-    return raw if fractional else np.ceil(raw - 1e-9 * np.maximum(raw, 1.0))
+    # + 0.0 turns ceil(-1e-9) = -0.0 (no contacts) into 0, which prints as "0", not "-0".
+    return raw if fractional else np.ceil(raw - 1e-9 * np.maximum(raw, 1.0)) + 0.0
 
 
 def staff(volume: ArrayLike, interval_s: ArrayLike, aht: ArrayLike, targets: Targets, *,

@@ -3,7 +3,7 @@ estimated from the contacts table."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -138,18 +138,41 @@ def _atomic(warehouse: Warehouse, table: str, original: pa.Table) -> Iterator[No
         con.raw_sql("COMMIT")
 
 
+def latest_snapshots(staffed: pa.Table) -> pa.Table:
+    """One row per (queue, interval_start): the latest snapshot (greatest `created_at`; on a
+    tie, the smallest horizon label, as forecast accuracy chooses). Sorted by queue and
+    interval start. Overlapping forecast runs each keep their own rows in the warehouse; this
+    is what a plan counts, so no interval is staffed twice."""
+    if staffed.num_rows == 0:
+        return staffed
+    ordered = staffed.sort_by([("queue", "ascending"), ("interval_start", "ascending"),
+                               ("created_at", "descending"), ("horizon", "ascending")])
+    queues = ordered["queue"].to_pylist()
+    starts = ordered["interval_start"].to_pylist()
+    first = [i == 0 or queues[i] != queues[i - 1] or starts[i] != starts[i - 1]
+             for i in range(ordered.num_rows)]
+    return ordered.filter(pa.array(first, pa.bool_()))
+
+
 def staff_forecasts(warehouse: Warehouse, options: StaffingOptions, *, queue: str | None = None,
                     start: datetime | None = None, end: datetime | None = None,
-                    patience_by_queue: dict[str, float] | None = None) -> pa.Table:
-    """Required agents for every stored forecast interval of `queue` whose local start lies in
-    [start, end), written back to `forecasts.required_agents` (the table is rewritten whole,
-    atomically, keeping local_time/source/batch_id). Returns the staffed rows with the
-    staffing columns. For Erlang A, a queue's patience comes from `patience_by_queue`, else
-    `options.patience`."""
+                    horizon: str | None = None,
+                    patience_by_queue: dict[str, float] | None = None,
+                    before_commit: Callable[[pa.Table], None] | None = None) -> pa.Table:
+    """Required agents for every stored forecast row of `queue` (and horizon label `horizon`)
+    whose local start lies in [start, end), every snapshot included, written back to
+    `forecasts.required_agents` (the table is rewritten whole, atomically, keeping
+    local_time/source/batch_id). Returns the staffed rows (queue, interval_start,
+    created_at, horizon, inputs, staffing columns); `latest_snapshots` picks one per
+    interval. For Erlang A, a queue's patience comes from `patience_by_queue`, else
+    `options.patience`. `before_commit(staffed)` runs before anything is written; if it
+    raises, the warehouse is left unchanged (e.g. to write an output file first)."""
     stored = warehouse.table("forecasts").to_pyarrow()
     selected = pa.array(np.ones(stored.num_rows, dtype=bool))
     if queue is not None:
         selected = pc.and_(selected, pc.equal(stored["queue"], queue))
+    if horizon is not None:
+        selected = pc.and_(selected, pc.equal(stored["horizon"], horizon))
     if start is not None:
         selected = pc.and_(selected, pc.greater_equal(stored[LOCAL_TIME_COLUMN],
                                                       pa.scalar(start, pa.timestamp("us"))))
@@ -160,10 +183,11 @@ def staff_forecasts(warehouse: Warehouse, options: StaffingOptions, *, queue: st
     rows = stored.filter(selected)
     if rows.num_rows == 0:
         raise CxpmError("no stored forecast intervals match (run `cxpm forecast` first, or "
-                        "widen --queue/--from/--to)")
+                        "widen --queue/--horizon/--from/--to)")
     if rows["aht_s"].null_count:
         raise CxpmError(f"{rows['aht_s'].null_count} forecast interval(s) have no aht_s")
-    work = rows.select(["queue", "interval_start", "interval_s", "volume", "aht_s"])
+    work = rows.select(["queue", "interval_start", "created_at", "horizon", "interval_s",
+                        "volume", "aht_s"])
     if options.model is Model.erlang_a and patience_by_queue:
         values = [patience_by_queue.get(q, options.patience) for q in work["queue"].to_pylist()]
         if any(v is None for v in values):
@@ -176,6 +200,8 @@ def staff_forecasts(warehouse: Warehouse, options: StaffingOptions, *, queue: st
     required[np.flatnonzero(np.asarray(selected))] = staffed["agents"].to_numpy()
     updated = stored.set_column(stored.column_names.index("required_agents"), "required_agents",
                                 pa.array(required, pa.float64(), mask=np.isnan(required)))
+    if before_commit is not None:
+        before_commit(staffed)
     with _atomic(warehouse, "forecasts", stored):
         warehouse.con.insert("forecasts", updated, overwrite=True)
     return staffed

@@ -11,7 +11,16 @@ import numpy as np
 import pytest
 from forecast_helpers import cli_runner
 
-from cxpm.wfm.forecast import forecast_series, series_from_points
+from cxpm.errors import CxpmError
+from cxpm.wfm.forecast import (
+    Forecast,
+    daily_ets_profile,
+    forecast_series,
+    infer_interval_s,
+    quiet_fit,
+    series_from_points,
+)
+from cxpm.wfm.forecast_io import write_forecast_csv
 
 START = datetime(2026, 1, 5)  # a Monday
 WEEKS = 6
@@ -102,6 +111,18 @@ def test_seasonal_naive_is_the_same_interval_one_week_earlier():
         assert value == calls[start - timedelta(days=7)]
 
 
+def test_fitting_on_a_short_history_leaks_no_runtime_warning(recwarn):
+    # two weeks of daily totals leave AutoETS no degrees of freedom for its variance: it
+    # divides by zero inside statsforecast, which must not reach the user's terminal
+    data = noisy_history(weeks=2)
+    values = np.array([c for _, c in data])
+    predicted = daily_ets_profile(values, 7 * 24, 24)
+    assert len(predicted) == 24 and np.all(np.isfinite(predicted))
+    assert [str(w.message) for w in recwarn if issubclass(w.category, RuntimeWarning)] == []
+    with pytest.raises(ValueError, match="boom"), quiet_fit():
+        raise ValueError("boom")
+
+
 def test_backtest_reports_wape_per_model_and_winner(tmp_path, forecast_cli):
     data = noisy_history()
     history = write_history(tmp_path / "h.csv", data)
@@ -177,6 +198,10 @@ def test_calendar_follows_recent_weeks_not_old_ones():
     ("when,calls\n2026-01-05 00:00:00,1\n", "missing column(s) interval_start"),
     ("interval_start,calls\n2026-01-05 00:00:00,abc\n", "calls is not a number"),
     ("interval_start,calls\n2026-01-05 00:00:00,-1\n", "calls must be ≥ 0"),
+    ("interval_start,calls\n2026-01-05 00:00:00,1\n2026-01-05 01:00:00,inf\n",
+     "line 3: calls must be a finite number, got 'inf'"),
+    ("interval_start,calls\n2026-01-05 00:00:00,nan\n", "line 2: calls must be a finite number"),
+    ("interval_start,calls\n2026-01-05 00:00:00,-inf\n", "calls must be a finite number"),
     ("interval_start,calls\nyesterday,1\n", "line 2"),
     ("interval_start,calls\n", "no data rows"),
     ("interval_start,calls\n2026-01-05 00:00:00,1\n2026-01-05 00:00:00,2\n", "duplicate"),
@@ -191,6 +216,55 @@ def test_bad_csv_is_a_one_line_error(tmp_path, forecast_cli, content, message):
     assert message in result.stderr
     assert result.stderr.strip().count("\n") == 0
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_stray_row_off_the_grid_is_an_error_naming_its_line(tmp_path, forecast_cli):
+    # a 6-minute file with one row at 00:07: the grid must stay 6 minutes, not become 1 minute
+    rows = [(START + timedelta(minutes=6 * i), 1.0) for i in range(20 * 240)]
+    rows.insert(2, (START + timedelta(minutes=7), 1.0))
+    history = write_history(tmp_path / "h.csv", rows)
+    result = forecast_cli("forecast", "series", history, "--train-end", "2026-01-24 23:54:00",
+                          "--horizon-days", "1", "--output", tmp_path / "out.csv",
+                          "--model", "weekly_profile")
+    assert result.exit_code == 1
+    # header is line 1, so the third data row is line 4
+    assert "line 4: interval start 2026-01-05 00:07:00 is off the 6-minute grid" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_grid_is_the_most_common_gap_even_with_left_out_zero_rows():
+    # every other 15-minute row is left out most of the day: gaps of 15 and 30 minutes
+    starts = [START + timedelta(minutes=15 * i) for i in range(96) if i < 60 or i % 2 == 0]
+    assert infer_interval_s(starts) == 15 * 60
+    with pytest.raises(CxpmError, match="2026-01-05 00:07:00 is off the 15-minute grid"):
+        infer_interval_s([*starts, START + timedelta(minutes=7)])
+
+
+def test_output_in_a_missing_folder_is_a_one_line_error(tmp_path, forecast_cli):
+    history = write_history(tmp_path / "h.csv", exact_history(3))
+    out = tmp_path / "missing" / "f.csv"
+    result = forecast_cli("forecast", "series", history, "--train-end", "2026-01-25 23:00:00",
+                          "--horizon-days", "1", "--output", out, "--model", "weekly_profile")
+    assert result.exit_code == 1
+    assert f"cannot write {out}: folder {out.parent} does not exist" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+
+
+def test_a_failed_write_leaves_no_partial_file(tmp_path):
+    out = tmp_path / "f.csv"
+    out.write_text("previous\n")
+    # more starts than values: the write fails after the header and some rows
+    broken = Forecast("weekly_profile", 3600, [START, START + timedelta(hours=1)],
+                      np.array([1.0]))
+    with pytest.raises(ValueError):
+        write_forecast_csv(broken, out)
+    assert out.read_text() == "previous\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.csv"]
+    fresh = tmp_path / "g.csv"
+    with pytest.raises(ValueError):
+        write_forecast_csv(broken, fresh)
+    assert not fresh.exists() and [p.name for p in tmp_path.iterdir()] == ["f.csv"]
 
 
 @pytest.mark.parametrize(("train_end", "message"), [

@@ -8,13 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pyarrow as pa
 import pytest
 from forecast_helpers import cli_runner
 
 from cxpm.errors import CxpmError
 from cxpm.ingest import ingest
 from cxpm.schema import get_table
-from cxpm.wfm.forecast_workspace import _to_utc, run_forecast
+from cxpm.wfm.forecast_workspace import _to_utc, default_train_end, run_forecast
 from cxpm.workspace import init_workspace
 
 ZONE = "Asia/Jerusalem"
@@ -29,7 +30,12 @@ def open_hour(moment: datetime) -> bool:
     return moment.weekday() in (6, 0, 1, 2, 3) and 9 <= moment.hour < 12
 
 
-def write_contacts(path: Path) -> Path:
+def write_contacts(path: Path, calls_per_hour: dict[str, int] = CALLS_PER_HOUR,
+                   first_days: dict[str, date] | None = None,
+                   stop_at: datetime | None = None) -> Path:
+    """Contacts at open hours; a queue in `first_days` has none before its first day, and
+    there are none from the local hour `stop_at` on."""
+    first_days = first_days or {}
     columns = get_table("contacts").column_names
     zone = ZoneInfo(ZONE)
     with path.open("w", newline="") as handle:
@@ -39,9 +45,11 @@ def write_contacts(path: Path) -> Path:
             for hour in range(24):
                 local = datetime.combine(FIRST_DAY + timedelta(days=day), datetime.min.time()) \
                     + timedelta(hours=hour)
-                if not open_hour(local):
+                if not open_hour(local) or (stop_at is not None and local >= stop_at):
                     continue
-                for queue, calls in CALLS_PER_HOUR.items():
+                for queue, calls in calls_per_hour.items():
+                    if local.date() < first_days.get(queue, FIRST_DAY):
+                        continue
                     for i in range(calls):
                         arrived = (local + timedelta(minutes=10 * i + 1)).replace(
                             tzinfo=zone).astimezone(UTC)
@@ -73,10 +81,12 @@ def test_snapshot_rows_per_queue_and_open_interval(loaded):
     run = run_forecast(loaded, interval_minutes=60, horizon_days=7, created_at=made)
     rows = stored(loaded)
     assert run.rows_written == len(rows)
-    # the last contacts are on Thursday 29 January: the horizon starts the next midnight
-    assert run.train_end == datetime(2026, 1, 29, 23, 0)
+    # the last contacts are on Thursday 29 January, before its last hour: that day may be
+    # incomplete, so training ends on the 28th and the horizon starts on the 29th
+    assert run.train_end == datetime(2026, 1, 28, 23, 0)
+    assert "2026-01-29 incomplete" in run.train_end_rule
     zone = ZoneInfo(ZONE)
-    expected_local = [datetime(2026, 1, 30) + timedelta(hours=h) for h in range(7 * 24)]
+    expected_local = [datetime(2026, 1, 29) + timedelta(hours=h) for h in range(7 * 24)]
     expected_local = [t for t in expected_local if open_hour(t)]
     for queue, calls in CALLS_PER_HOUR.items():
         mine = sorted((r for r in rows if r["queue"] == queue), key=lambda r: r["interval_start"])
@@ -143,6 +153,84 @@ def test_cli_forecast_stores_a_snapshot_and_reports_json(loaded, forecast_cli):
     assert dry.exit_code == 0 and len(stored(loaded)) == 15
     bad = forecast_cli("forecast", "--interval-minutes", "20", "--workspace", loaded.path)
     assert bad.exit_code == 1 and "interval-minutes" in bad.stderr
+
+
+def test_a_partial_last_day_is_not_trained_as_zero_volume(tmp_path, forecast_cli):
+    ws = init_workspace(tmp_path / "ws", ZONE)
+    # the export was taken at 10:00 on Thursday 29 January: its 10:00 and 11:00 hours are
+    # missing, not quiet
+    ingest(ws, "contacts", [write_contacts(tmp_path / "c.csv",
+                                           stop_at=datetime(2026, 1, 29, 10, 0))])
+    run = run_forecast(ws, interval_minutes=60, horizon_days=14, models=["seasonal_naive"],
+                       write=False)
+    assert run.train_end == datetime(2026, 1, 28, 23, 0)
+    assert "latest contacts (2026-01-29 09:00 interval) leave 2026-01-29 incomplete" \
+        in run.train_end_rule
+    # every open hour, Thursdays included, is forecast at its usual volume (one week earlier)
+    # (14 days from Thursday 29 January: 10 open days of 3 hours)
+    assert {q.queue: q.intervals for q in run.queues} == {"billing": 30, "sales": 30}
+    assert {q.queue: q.volume for q in run.queues} == pytest.approx(
+        {queue: calls * 30 for queue, calls in CALLS_PER_HOUR.items()})
+    shown = forecast_cli("forecast", "--interval-minutes", "60", "--dry-run",
+                         "--workspace", ws.path)
+    assert shown.exit_code == 0, shown.stderr
+    assert "train end 2026-01-28 23:00 local: last complete local day" in shown.stdout
+    ws.close()
+
+
+def test_default_train_end_keeps_a_day_whose_last_interval_has_contacts():
+    def counts(day: date, slot: int) -> pa.Table:
+        return pa.table({"day": [date(2026, 1, 1), day], "slot": [3, slot]})
+
+    end, rule = default_train_end(counts(date(2026, 1, 9), 47), 30)
+    assert end == datetime(2026, 1, 9, 23, 30)
+    assert "(2026-01-09) is complete" in rule
+    end, _ = default_train_end(counts(date(2026, 1, 9), 46), 30)
+    assert end == datetime(2026, 1, 8, 23, 30)
+
+
+NEW_QUEUE_FROM = date(2026, 1, 25)  # a Sunday, days before the data ends
+
+
+@pytest.fixture
+def with_new_queue(tmp_path):
+    ws = init_workspace(tmp_path / "ws", ZONE)
+    path = write_contacts(tmp_path / "contacts.csv", {**CALLS_PER_HOUR, "new": 1},
+                          {"new": NEW_QUEUE_FROM})
+    ingest(ws, "contacts", [path])
+    yield ws
+    ws.close()
+
+
+def test_a_queue_with_too_little_history_is_skipped_not_fatal(with_new_queue, forecast_cli):
+    run = run_forecast(with_new_queue, interval_minutes=60, horizon_days=7,
+                       created_at=datetime(2026, 1, 30, 6, 0))
+    assert [q.queue for q in run.queues] == ["billing", "sales"]
+    # the new queue's history runs from its first local midnight to the train end
+    days = (run.train_end + timedelta(hours=1)
+            - datetime.combine(NEW_QUEUE_FROM, datetime.min.time())).total_seconds() / 86_400
+    assert [(s.queue, s.reason) for s in run.skipped] == [
+        ("new", f"too little history ({days:.1f} days; 14 needed)")]
+    assert {r["queue"] for r in stored(with_new_queue)} == {"billing", "sales"}
+    assert run.rows_written == len(stored(with_new_queue)) > 0
+    shown = forecast_cli("forecast", "--interval-minutes", "60", "--dry-run",
+                         "--workspace", with_new_queue.path)
+    assert shown.exit_code == 0, shown.stderr
+    assert "skipped queue 'new': too little history" in shown.stdout
+
+
+def test_too_little_history_is_an_error_for_a_named_queue_or_all_queues(with_new_queue,
+                                                                        tmp_path):
+    with pytest.raises(CxpmError, match="queue 'new': too little history"):
+        run_forecast(with_new_queue, queue="new", interval_minutes=60)
+    only_new = init_workspace(tmp_path / "only-new", ZONE)
+    ingest(only_new, "contacts", [write_contacts(tmp_path / "new.csv", {"new": 1},
+                                                 {"new": NEW_QUEUE_FROM})])
+    with pytest.raises(CxpmError, match="no queue has enough history to forecast: 'new' too "
+                                        "little history"):
+        run_forecast(only_new, interval_minutes=60)
+    assert only_new.warehouse.table("forecasts").count().execute() == 0
+    only_new.close()
 
 
 def test_local_starts_skipped_by_daylight_saving_get_no_row():

@@ -267,3 +267,128 @@ def test_forecast_mode_erlang_a_estimates_patience_per_queue(staff_cli, tmp_path
     ws.close()
     assert after["required_agents"].to_pylist() == (
         [float(expected["billing"])] * 3 + [float(expected["sales"])] * 3)
+
+
+def seed_snapshots(path: Path, snapshots: list[tuple[datetime, str, float, int]]) -> None:
+    """One billing forecast per (created_at, horizon, volume, first interval index): 30-minute
+    intervals from 09:00 + index, three each, so later runs overlap earlier ones."""
+    ws = init_workspace(path, "UTC")
+    schema = arrow_schema(get_table("forecasts"))
+    rows = []
+    for created, horizon, volume, first in snapshots:
+        for k in range(first, first + 3):
+            moment = datetime(2024, 3, 4, 9, 0) + timedelta(minutes=30 * k)
+            rows.append({"queue": "billing", "interval_start": moment, "interval_s": 1800.0,
+                         "volume": volume, "aht_s": 180.0, "created_at": created,
+                         "horizon": horizon, "local_time": moment, "source": "test",
+                         "batch_id": "b1"})
+    ws.warehouse.con.insert("forecasts", pa.Table.from_pylist(rows, schema=schema))
+    ws.close()
+
+
+def test_overlapping_snapshots_are_counted_once_from_the_latest(staff_cli, tmp_path: Path
+                                                                ) -> None:
+    from cxpm.wfm.staffing import Targets, required_agents
+    from cxpm.workspace import open_workspace
+
+    # Run 1 (volume 100) covers intervals 0-2; run 2 (volume 200) covers 1-3, made later.
+    seed_snapshots(tmp_path / "ws", [(datetime(2024, 3, 1), "2-day", 100.0, 0),
+                                     (datetime(2024, 3, 2), "2-day", 200.0, 1)])
+    target = tmp_path / "staffed.csv"
+    result = staff_cli("--forecast", "--format", "json", "--output", target,
+                       "--workspace", tmp_path / "ws")
+    assert result.exit_code == 0, result.stderr
+    targets = Targets(sl_target=0.8, sl_seconds=20)
+    small = float(required_agents(100, 1800, 180, targets))
+    large = float(required_agents(200, 1800, 180, targets))
+    summary = result.json()["queues"][0]
+    # Interval 0 from run 1, intervals 1-3 from run 2: four intervals, not six.
+    assert result.json()["intervals"] == 4 and summary["intervals"] == 4
+    assert summary["agent_hours"] == pytest.approx((small + 3 * large) * 0.5)
+    written = list(csv.DictReader(target.open()))
+    assert [float(r["volume"]) for r in written] == [100.0, 200.0, 200.0, 200.0]
+    # Every snapshot still gets its own required agents in the warehouse.
+    ws = open_workspace(tmp_path / "ws")
+    after = ws.warehouse.table("forecasts").order_by(["created_at", "interval_start"]
+                                                     ).to_pyarrow()
+    ws.close()
+    assert after["required_agents"].to_pylist() == [small] * 3 + [large] * 3
+
+
+def test_horizon_restricts_forecast_staffing(staff_cli, tmp_path: Path) -> None:
+    from cxpm.wfm.staffing import Targets, required_agents
+    from cxpm.workspace import open_workspace
+
+    seed_snapshots(tmp_path / "ws", [(datetime(2024, 3, 1), "week-ahead", 100.0, 0),
+                                     (datetime(2024, 3, 2), "2-day", 200.0, 0)])
+    result = staff_cli("--forecast", "--horizon", "week-ahead", "--format", "json",
+                       "--workspace", tmp_path / "ws")
+    assert result.exit_code == 0, result.stderr
+    small = float(required_agents(100, 1800, 180, Targets(sl_target=0.8, sl_seconds=20)))
+    summary = result.json()["queues"][0]
+    assert summary["intervals"] == 3 and summary["peak_agents"] == small
+    ws = open_workspace(tmp_path / "ws")
+    after = ws.warehouse.table("forecasts").order_by(["created_at", "interval_start"]
+                                                     ).to_pyarrow()
+    ws.close()
+    assert after["required_agents"].to_pylist() == [small] * 3 + [None] * 3
+    missing = staff_cli("--forecast", "--horizon", "month-ahead", "--workspace",
+                        tmp_path / "ws")
+    assert missing.exit_code == 1 and "--horizon" in missing.stderr
+
+
+def test_input_csv_honours_json_format(staff_cli, tmp_path: Path) -> None:
+    rows = [{"interval_start": "2024-03-04 09:00", "volume": 100, "interval_minutes": 30,
+             "aht_s": 180},
+            {"interval_start": "2024-03-04 09:30", "volume": 0, "interval_minutes": 30,
+             "aht_s": 180}]
+    source = write_csv(tmp_path / "intervals.csv", rows)
+    result = staff_cli("--input", source, "--format", "json", "--shrinkage", 0.3)
+    assert result.exit_code == 0, result.stderr
+    data = result.json()
+    assert isinstance(data, list) and len(data) == 2
+    assert data[0]["interval_start"] == "2024-03-04 09:00" and data[0]["agents"] == 14
+    assert data[0]["p_abandon"] is None and data[1]["agents"] == 0
+    # The default stays CSV, so existing pipelines keep working.
+    plain = staff_cli("--input", source, "--shrinkage", 0.3)
+    assert plain.stdout.splitlines()[0].startswith('"interval_start"')
+    # No contacts: 0 scheduled agents, written "0" (not the "-0" that ceil(-1e-9) gives).
+    assert [r["scheduled_agents"] for r in csv.DictReader(io.StringIO(plain.stdout))] == [
+        "20", "0"]
+
+
+def test_output_into_missing_folder_is_one_line_error(staff_cli, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "intervals.csv",
+                       [{"volume": 100, "interval_minutes": 30, "aht_s": 180}])
+    result = staff_cli("--input", source, "--output", tmp_path / "nowhere" / "out.csv")
+    assert result.exit_code == 1
+    assert "nowhere" in result.stderr and result.stderr.count("\n") == 1
+    assert not (tmp_path / "nowhere").exists()
+    written = staff_cli("--input", source, "--output", tmp_path / "out.csv")
+    assert written.exit_code == 0 and (tmp_path / "out.csv").is_file()
+    # Written through a temporary file that is renamed into place: none is left behind.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["intervals.csv", "out.csv"]
+
+
+def test_forecast_output_failure_leaves_warehouse_unchanged(staff_cli, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    from cxpm.workspace import open_workspace
+
+    seed_forecasts(tmp_path / "ws")[0].close()
+    missing = staff_cli("--forecast", "--output", tmp_path / "nowhere" / "out.csv",
+                        "--workspace", tmp_path / "ws")
+    assert missing.exit_code == 1 and missing.stderr.count("\n") == 1
+
+    def failing_write(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(staff_cmd.pacsv, "write_csv", failing_write)
+    full = staff_cli("--forecast", "--output", tmp_path / "out.csv",
+                     "--workspace", tmp_path / "ws")
+    assert full.exit_code == 1 and "No space left" in full.stderr
+    assert not (tmp_path / "out.csv").exists()
+    ws = open_workspace(tmp_path / "ws")
+    stored = ws.warehouse.table("forecasts").to_pyarrow()
+    ws.close()
+    assert stored["required_agents"].to_pylist() == [None] * 6
