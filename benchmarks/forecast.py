@@ -13,12 +13,11 @@ Goal (issue 3): 200 queues in under 120 s on 2 cores.
 from __future__ import annotations
 
 import argparse
-import resource
 import time
 from datetime import datetime
-from pathlib import Path
 
 import numpy as np
+from peak_memory import peak_rss_mb
 
 from cxpm.wfm.forecast import Series
 from cxpm.wfm.forecast_workspace import forecast_queue
@@ -44,16 +43,6 @@ def synthetic_queue(rng: np.random.Generator, weeks: int) -> tuple[Series, np.nd
     handled = np.floor(calls * 0.95)
     handle_s = handled * rng.uniform(180, 420)
     return Series(START, INTERVAL_S, calls), handled, handle_s
-
-
-def _peak_rss_mb() -> float:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
@@ -92,7 +81,7 @@ def main() -> None:
         print(f"median backtest interval-WAPE gain vs seasonal naive: "
               f"{np.median(gains) * 100:.1f}%")
     print(f"wall time: {elapsed:.1f} s ({elapsed / args.queues * 1000:.0f} ms per queue)")
-    print(f"peak memory: {_peak_rss_mb():.0f} MB")
+    print(f"peak memory: {peak_rss_mb():.0f} MB")
 
 
 if __name__ == "__main__":

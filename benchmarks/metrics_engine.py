@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from peak_memory import peak_rss_mb
 
 from cxpm.schema import TABLES
 from cxpm.warehouse import arrow_schema
@@ -173,18 +173,6 @@ def engine(workspace: Path) -> dict[tuple, dict[str, float | None]]:
     return results
 
 
-def _peak_rss_mb() -> float:
-    """This process's peak resident memory. VmHWM belongs to the process image, unlike
-    ru_maxrss, which Linux carries over from the parent across fork and exec."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def measure(which: str, workspace: Path, repeat: int) -> None:
     """Child process: time `which` `repeat` times and print timings and peak RSS as JSON."""
     import ibis
@@ -199,7 +187,7 @@ def measure(which: str, workspace: Path, repeat: int) -> None:
             result = hand_written(con.con)
             con.disconnect()
         times.append(time.perf_counter() - started)
-    peak_mb = _peak_rss_mb()
+    peak_mb = peak_rss_mb()
     serial = {"|".join(str(k) for k in key): value for key, value in result.items()}
     print(json.dumps({"best_s": min(times), "times_s": times, "peak_rss_mb": peak_mb,
                       "result": serial}, default=str))

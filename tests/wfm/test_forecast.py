@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from forecast_helpers import cli_runner
 
 from cxpm.errors import CxpmError
 from cxpm.wfm.forecast import (
@@ -292,5 +291,5 @@ def test_backtest_with_too_little_history_is_a_one_line_error(tmp_path, forecast
 
 
 @pytest.fixture
-def forecast_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
-    return cli_runner(capsys, monkeypatch)
+def forecast_cli(cli):
+    return cli

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pytest
-from forecast_helpers import cli_runner
 
 from cxpm.errors import CxpmError
 from cxpm.ingest import ingest
@@ -243,5 +242,5 @@ def test_local_starts_skipped_by_daylight_saving_get_no_row():
 
 
 @pytest.fixture
-def forecast_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
-    return cli_runner(capsys, monkeypatch)
+def forecast_cli(cli):
+    return cli

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import sys
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pytest
-import typer
 
 from cxpm.cli import staff_cmd
-from cxpm.errors import CxpmError
 from cxpm.schema import get_table
 from cxpm.warehouse import arrow_schema
 from cxpm.workspace import init_workspace
@@ -25,42 +20,10 @@ CONTRACT_KEYS = {"model", "agents", "scheduled_agents", "service_level", "asa", 
                  "p_wait", "p_abandon"}
 
 
-@dataclass
-class Result:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
-
-
 @pytest.fixture
-def staff_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
-    """`cxpm staff` on a fresh Typer app, with the entry point's error handling."""
-    app = typer.Typer(pretty_exceptions_enable=False)
-
-    @app.callback()
-    def main() -> None:
-        """Test app."""
-
-    staff_cmd.register(app)
-
-    def invoke(*args: str) -> Result:
-        monkeypatch.setattr(sys, "argv", ["cxpm", "staff", *map(str, args)])
-        capsys.readouterr()
-        code = 0
-        try:
-            app()
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        except CxpmError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            code = 1
-        out = capsys.readouterr()
-        return Result(code, out.out, out.err)
-
-    return invoke
+def staff_cli(cli):
+    """`cxpm staff` through the real entry point."""
+    return lambda *args: cli("staff", *args)
 
 
 def test_published_example_json_contract(staff_cli) -> None:
