@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -78,34 +77,6 @@ def _finite(data: Any) -> Any:
 def dumps(data: Any) -> str:
     return json.dumps(_finite(data), indent=2, default=_json_default, ensure_ascii=False,
                       allow_nan=False)
-
-
-def check_output_folder(path: Path) -> Path:
-    """The folder `path` will be written in; a clear error when it does not exist."""
-    from cxpm.errors import CxpmError
-
-    folder = path.expanduser().resolve().parent
-    if not folder.is_dir():
-        raise CxpmError(f"cannot write {path}: folder {folder} does not exist")
-    return folder
-
-
-@contextmanager
-def output_file(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path` and move it into place only when writing
-    succeeded, so a failed write never leaves a partial file. A missing folder is a clear
-    error raised before any work is written."""
-    from cxpm.errors import CxpmError
-
-    folder = check_output_folder(path)
-    temporary = folder / f".{path.name}.partial"
-    try:
-        yield temporary
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise CxpmError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def print_json(data: Any) -> None:

@@ -15,16 +15,15 @@ from cxpm.cli.common import (
     FormatOption,
     SummaryFormat,
     WorkspaceOption,
-    check_output_folder,
     console,
     dumps,
-    output_file,
     parse_assignments,
     print_json,
     render_rows,
     workspace_from,
 )
 from cxpm.errors import CxpmError
+from cxpm.files import atomic_output, check_writable
 
 DEFAULT_COMPUTE_METRICS = ("offered", "handled", "abandonment_rate", "service_level", "asa",
                            "aht")
@@ -153,7 +152,7 @@ def compute_metrics(
     if format is ResultFormat.table and output is not None:
         raise CxpmError("--output needs --format json, csv or parquet")
     if output is not None:
-        check_output_folder(output)
+        check_writable(output)
     ws = workspace_from(workspace)
     catalog = ws.metric_catalog()
     result = compute(
@@ -189,7 +188,7 @@ def write_result(result: Any, format: ResultFormat, output: Path | None, by: lis
             pacsv.write_csv(result, buffer)
             sys.stdout.write(buffer.getvalue().decode())
         return
-    with output_file(output) as temporary:
+    with atomic_output(output) as temporary:
         if format is ResultFormat.parquet:
             pq.write_table(result, temporary)
         elif format is ResultFormat.csv:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import math
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -27,6 +25,7 @@ from cxpm.cli.common import (
 )
 from cxpm.cli.metrics_cmd import parse_when
 from cxpm.errors import CxpmError
+from cxpm.files import atomic_output, check_writable
 from cxpm.wfm.staffing import Model, Targets, staff
 from cxpm.wfm.staffing_data import (
     StaffingOptions,
@@ -78,39 +77,12 @@ def read_intervals(path: Path) -> pa.Table:
         raise CxpmError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
 
 
-def check_output(output: Path) -> None:
-    """Fail before any work (and before the warehouse is touched) if `output` cannot be
-    written to."""
-    folder = output.parent
-    if not folder.is_dir():
-        raise CxpmError(f"cannot write {output}: folder {folder} does not exist")
-    if output.is_dir():
-        raise CxpmError(f"cannot write {output}: it is a folder")
-
-
 @contextmanager
 def staged_csv(output: Path) -> Iterator[Any]:
-    """Yields write(table), which writes a temporary file beside `output`; it replaces
-    `output` only when the block finishes, so a failure never leaves half a file."""
-    try:
-        handle, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.",
-                                        suffix=".tmp")
-    except OSError as exc:
-        raise CxpmError(f"cannot write {output}: {exc.strerror or exc}") from None
-    os.close(handle)
-    staging = Path(name)
-
-    def write(table: pa.Table) -> None:
-        try:
-            pacsv.write_csv(table, staging)
-        except OSError as exc:
-            raise CxpmError(f"cannot write {output}: {exc.strerror or exc}") from None
-
-    try:
-        yield write
-        os.replace(staging, output)
-    finally:
-        staging.unlink(missing_ok=True)
+    """Yields write(table); `output` is replaced only when the block finishes, so a failure
+    never leaves half a file."""
+    with atomic_output(output) as staging:
+        yield lambda table: pacsv.write_csv(table, staging)
 
 
 def _write_csv(table: pa.Table, output: Path | None) -> None:
@@ -246,7 +218,7 @@ def register(app: typer.Typer) -> None:
         if output is not None:
             if not (forecast or input is not None):
                 raise CxpmError("--output applies to --input or --forecast")
-            check_output(output)
+            check_writable(output)
         if horizon is not None and not forecast:
             raise CxpmError("--horizon applies to --forecast")
         targets = _targets(sl_target, sl_seconds, asa_target, max_occupancy, max_abandon,

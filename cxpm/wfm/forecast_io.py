@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import csv
 import math
-import os
-import stat
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
 from cxpm.errors import CxpmError
+from cxpm.files import atomic_output
 from cxpm.wfm.forecast import Forecast, Series, grid_step_s, off_grid, series_from_points
 
 INPUT_COLUMNS = ("interval_start", "calls")
@@ -94,38 +92,10 @@ def read_series_csv(path: Path) -> Series:
 
 
 def write_forecast_csv(forecast: Forecast, path: Path) -> None:
-    """Write `interval_start,forecast` rows. The rows go to a temporary file beside `path`
-    that replaces it only when complete, so a failed write leaves no partial file."""
-    folder = path.parent
-    if not folder.is_dir():
-        raise CxpmError(f"cannot write {path}: folder {folder} does not exist")
-    try:
-        descriptor, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise CxpmError(f"cannot write {path}: {exc.strerror or exc}") from None
-    temporary = Path(name)
-    try:
-        with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["interval_start", "forecast"])
-            for start, value in zip(forecast.starts, forecast.values, strict=True):
-                writer.writerow([start.strftime(TIME_FORMAT), f"{value:.4f}"])
-        # mkstemp makes the file private (0600); give it the mode a plain open would
-        os.chmod(temporary, _mode_for(path))
-        os.replace(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise CxpmError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def _mode_for(path: Path) -> int:
-    """The existing file's permissions, or those a new file gets under the process umask."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+    """Write `interval_start,forecast` rows; a failed write leaves no partial file."""
+    with atomic_output(path) as temporary, temporary.open(
+            "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["interval_start", "forecast"])
+        for start, value in zip(forecast.starts, forecast.values, strict=True):
+            writer.writerow([start.strftime(TIME_FORMAT), f"{value:.4f}"])

@@ -1,0 +1,56 @@
+"""Writing user-named output files safely: checked up front, replaced only when complete."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from cxpm.errors import CxpmError
+
+
+def check_writable(path: Path) -> Path:
+    """The folder `path` will be written in. Call it before any work, so a typo in an
+    output path fails fast and leaves nothing half done."""
+    folder = path.expanduser().resolve().parent
+    if not folder.is_dir():
+        raise CxpmError(f"cannot write {path}: folder {folder} does not exist")
+    if path.is_dir():
+        raise CxpmError(f"cannot write {path}: it is a folder")
+    return folder
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; it replaces `path` only when the block ends
+    without error, so a failed write never leaves a partial file. OS errors become one-line
+    errors."""
+    folder = check_writable(path)
+    try:
+        handle, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise CxpmError(f"cannot write {path}: {exc.strerror or exc}") from None
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        # mkstemp makes the file private (0600); give it the mode a plain open would.
+        os.chmod(temporary, _mode_for(path))
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise CxpmError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _mode_for(path: Path) -> int:
+    """The existing file's permissions, or those a new file gets under the process umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
