@@ -25,7 +25,7 @@ def test_output_replaces_only_when_complete(tmp_path: Path) -> None:
 
 
 def test_unwritable_targets_fail_before_any_work(tmp_path: Path) -> None:
-    with pytest.raises(CxpmError, match="folder .* does not exist"):
+    with pytest.raises(CxpmError, match=r"folder .* does not exist"):
         check_writable(tmp_path / "missing" / "x.csv")
     with pytest.raises(CxpmError, match="it is a folder"):
         check_writable(tmp_path)
