@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import AfterValidator, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from cxpm.errors import CxpmError
@@ -28,6 +28,17 @@ def timezone_problem(name: str) -> str | None:
     return None
 
 
+def _valid_timezone(name: str) -> str:
+    problem = timezone_problem(name)
+    if problem:
+        raise ValueError(problem)
+    return name
+
+
+# A pydantic field type for an IANA time-zone name (workspace settings, mapping files).
+TimezoneName = Annotated[str, AfterValidator(_valid_timezone)]
+
+
 def check_timezone(name: str) -> str:
     """Return `name` when it is an IANA time zone; a clear error otherwise."""
     problem = timezone_problem(name)
@@ -41,21 +52,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CXPM_", extra="forbid")
 
-    timezone: str = "UTC"
+    timezone: TimezoneName = "UTC"
     warehouse_url: str = DEFAULT_WAREHOUSE_URL
     app_db_url: str = DEFAULT_APP_DB_URL
     # Metric parameter overrides, dotted keys as in `--param` (see `cxpm metrics explain`).
     params: dict[str, Any] = Field(default_factory=dict)
     # Workspace metric definitions that add to or override the built-in catalog.
     metrics: list[dict[str, Any]] = Field(default_factory=list)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        problem = timezone_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
 
     @classmethod
     def settings_customise_sources(

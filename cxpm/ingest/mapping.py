@@ -11,7 +11,7 @@ from typing import Literal
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cxpm.config import timezone_problem
+from cxpm.config import TimezoneName
 from cxpm.errors import CxpmError
 from cxpm.schema import Table
 
@@ -70,19 +70,11 @@ class Mapping(BaseModel):
     input_format: InputFormat | None = None
     delimiter: str | None = Field(None, min_length=1, max_length=1)
     encoding: str = "utf-8"
-    timezone: str = "UTC"
+    timezone: TimezoneName = "UTC"
     timestamp_format: str | None = None
     define: dict[str, str] = Field(default_factory=dict)
     columns: dict[str, str | ColumnSpec] = Field(default_factory=dict)
     exclude: list[ExcludeRule] = Field(default_factory=list)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, name: str) -> str:
-        problem = timezone_problem(name)
-        if problem:
-            raise ValueError(problem)
-        return name
 
     @field_validator("encoding")
     @classmethod
