@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import ibis
@@ -112,17 +113,47 @@ class Warehouse:
         self.con = con
 
     def ensure_tables(self) -> None:
-        """Create every canonical and bookkeeping table that does not exist yet."""
+        """Create every canonical and bookkeeping table that does not exist yet, and add the
+        columns a newer cxpm defines to tables created by an older one (always nullable,
+        so rows already loaded stay valid)."""
         existing = set(self.con.list_tables())
         for table in TABLES.values():
             if table.name not in existing:
                 self.con.create_table(table.name, schema=ibis_schema(table))
+            else:
+                self._add_missing_columns(table)
         if QUARANTINE_TABLE not in existing:
             self.con.create_table(QUARANTINE_TABLE, schema=QUARANTINE_SCHEMA)
         if BATCHES_TABLE not in existing:
             self.con.create_table(BATCHES_TABLE, schema=BATCHES_SCHEMA)
         if META_TABLE not in existing:
             self.con.create_table(META_TABLE, schema=META_SCHEMA)
+
+    def has_transactions(self) -> bool:
+        """Whether BEGIN/COMMIT through `raw_sql` wrap Ibis inserts (same connection)."""
+        return self.con.name == "duckdb"
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A real transaction where the backend gives one through raw SQL (DuckDB); elsewhere
+        the writes simply run (callers that need all-or-nothing there undo by hand)."""
+        if not self.has_transactions():
+            yield
+            return
+        self.con.raw_sql("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.raw_sql("ROLLBACK")
+            raise
+        self.con.raw_sql("COMMIT")
+
+    def _add_missing_columns(self, table: Table) -> None:
+        stored = self.con.get_schema(table.name)
+        for name, dtype in ibis_schema(table).items():
+            if name not in stored:
+                sql_type = self.con.compiler.type_mapper.from_ibis(dtype).sql(self.con.dialect)
+                self.con.raw_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{name}" {sql_type}')
 
     def check_timezone(self, timezone: str) -> None:
         """Refuse to mix time zones: `local_time` of loaded rows follows the time zone they

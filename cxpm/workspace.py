@@ -32,12 +32,17 @@ class Workspace:
     @cached_property
     def warehouse(self) -> Warehouse:
         warehouse = Warehouse(connect(self.settings.warehouse_url, self.path))
+        # A workspace made by an older cxpm gains the tables and columns added since.
+        warehouse.ensure_tables()
         warehouse.check_timezone(self.timezone)
         return warehouse
 
     @cached_property
     def app_db(self) -> Engine:
-        return open_engine(self.settings.app_db_url, self.path)
+        engine = open_engine(self.settings.app_db_url, self.path)
+        # A workspace made by an older cxpm gains the tables added since.
+        migrate(engine)
+        return engine
 
     def metric_params(self, overrides: Sequence[str] = ()) -> dict[str, Any]:
         """Metric parameters: defaults, then cxpm.toml [params], then `overrides` (K=V)."""
@@ -88,7 +93,7 @@ def init_workspace(path: Path, timezone: str = "UTC", *, exist_ok: bool = False)
         workspace = Workspace(path, settings)
         workspace.warehouse.ensure_tables()
         workspace.warehouse.check_timezone(workspace.timezone)
-        migrate(workspace.app_db)
+        workspace.app_db  # noqa: B018 (opening it creates and migrates the app database)
         # Written last: a folder whose set-up failed is not mistaken for a workspace.
         if not config.exists():
             config.write_text(render_config(timezone, default_params()), encoding="utf-8")

@@ -13,25 +13,16 @@ from cxpm.warehouse import Warehouse
 
 
 def has_transactions(warehouse: Warehouse) -> bool:
-    """Whether BEGIN/COMMIT through `raw_sql` wrap Ibis inserts (same connection)."""
-    return warehouse.con.name == "duckdb"
+    return warehouse.has_transactions()
 
 
 @contextmanager
 def _transaction(warehouse: Warehouse) -> Iterator[bool]:
-    """A real transaction where the backend gives one through raw SQL (DuckDB); elsewhere
-    the caller undoes partial writes by batch id. Yields whether it is transactional."""
-    con = warehouse.con
     if not has_transactions(warehouse):
         yield False
         return
-    con.raw_sql("BEGIN TRANSACTION")
-    try:
+    with warehouse.transaction():
         yield True
-    except BaseException:
-        con.raw_sql("ROLLBACK")
-        raise
-    con.raw_sql("COMMIT")
 
 
 def write_atomically(warehouse: Warehouse, writes: list[tuple[str, pa.Table]]) -> None:

@@ -35,6 +35,9 @@ class ParamSpec:
     choices: tuple[str, ...] | None = None
     minimum: float | None = None
     exclusive_minimum: bool = False
+    # Upper bound; exclusive when exclusive_maximum (probabilities such as a confidence).
+    maximum: float | None = None
+    exclusive_maximum: bool = False
     # What a list parameter holds: agent states, or dates (YYYY-MM-DD).
     items: str = "state"
 
@@ -76,6 +79,24 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
               "detractor", minimum=0),
     ParamSpec("qa.include_calibration", False, "Count evaluations scored for calibration "
               "sessions in quality metrics"),
+    ParamSpec("qa.sample.confidence", 0.95, "Quality sampling: confidence level of the "
+              "sample size each agent, team or program needs per period", minimum=0,
+              exclusive_minimum=True, maximum=1, exclusive_maximum=True),
+    ParamSpec("qa.sample.margin", 0.05, "Quality sampling: margin of error (half-width of "
+              "the interval) the sample size aims for", minimum=0, exclusive_minimum=True,
+              maximum=1, exclusive_maximum=True),
+    ParamSpec("qa.sample.expected_rate", 0.5, "Quality sampling: expected error rate used "
+              "in the sample size (0.5 is the cautious choice: the largest sample)",
+              minimum=0, maximum=1),
+    ParamSpec("qa.calibration.score_tolerance", 5.0, "Calibration: an evaluator whose mean "
+              "score differs from the reference (the expert, or the other evaluators' "
+              "mean) by more than this many points is flagged", minimum=0),
+    ParamSpec("qa.calibration.flag_agreement_min", 0.8, "Calibration: an evaluator whose "
+              "critical-error flags agree with the reference's on fewer than this share of "
+              "contacts is flagged", minimum=0, maximum=1),
+    ParamSpec("qa.calibration.alpha_min", 0.667, "Calibration: items whose Krippendorff's "
+              "alpha is below this are listed as low-agreement (0.667 is the usual lowest "
+              "acceptable reliability for tentative conclusions)", maximum=1),
     ParamSpec("states.handling", ["on_contact", "wrap"], "Agent states that are handling "
               "time"),
     ParamSpec("states.available", ["available"], "Agent states that are available (idle, "
@@ -153,6 +174,11 @@ def _coerce(spec: ParamSpec, value: Any) -> Any:
                 spec.exclusive_minimum and number == spec.minimum)):
             relation = ">" if spec.exclusive_minimum else ">="
             raise CxpmError(f"parameter {key!r} must be {relation} {spec.minimum:g}, "
+                            f"got {value!r}")
+        if spec.maximum is not None and (number > spec.maximum or (
+                spec.exclusive_maximum and number == spec.maximum)):
+            relation = "<" if spec.exclusive_maximum else "<="
+            raise CxpmError(f"parameter {key!r} must be {relation} {spec.maximum:g}, "
                             f"got {value!r}")
         return number
     if isinstance(default, list):

@@ -140,6 +140,15 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
                            ("program", "site", "vendor", "channel", "queue", "handled_by",
                             "reason")),
                     Lookup("roster", "agent_id", "agent_id", _ROSTER_COLUMNS))),
+    Source("evaluation_items", "Item-level answers of evaluations scored in cxpm; "
+           "dimensions as for evaluations, plus the item, its section and error category",
+           "evaluation_items", ("program", "site", "vendor", "channel", "queue", "handled_by",
+                                "reason", "team", "agent_id", "evaluator_id", "form_id",
+                                "item_id", "section_id", "category"),
+           lookups=(Lookup("contacts", "contact_id", "contact_id",
+                           ("program", "site", "vendor", "channel", "queue", "handled_by",
+                            "reason")),
+                    Lookup("roster", "agent_id", "agent_id", _ROSTER_COLUMNS))),
     Source("agent_states", "Agent state log; site, vendor and team from the roster. A state "
            "counts in the period where it started", "agent_states",
            ("site", "vendor", "team", "agent_id", "state"),

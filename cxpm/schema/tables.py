@@ -22,6 +22,8 @@ STATES = (
 TERMINATION_TYPES = ("voluntary", "involuntary")
 SUBJECT_TYPES = ("agent", "bot")
 COST_TYPES = ("labor", "technology", "facilities", "vendor_invoice", "other")
+ERROR_CATEGORIES = ("customer_critical", "business_critical", "compliance_critical",
+                    "non_critical")
 
 
 def _s(name: str, doc: str, **kw) -> Column:
@@ -131,6 +133,7 @@ EVALUATIONS = Table(
         _s("agent_id", "Evaluated agent or bot", required=True),
         _s("evaluator_id", "Evaluator"),
         _s("form_id", "Evaluation form"),
+        Column("form_version", "int", "Version of the evaluation form", minimum=1),
         _ts("evaluated_at", "When evaluated", required=True),
         Column("score", "float", "Score 0-100", minimum=0, maximum=100),
         _b("customer_critical_error", "An error that harms the customer", required=True),
@@ -143,6 +146,34 @@ EVALUATIONS = Table(
         _s("calibration_session_id", "Calibration session, when scored for calibration"),
     ),
     key=("evaluation_id",),
+    time_column="evaluated_at",
+)
+
+EVALUATION_ITEMS = Table(
+    name="evaluation_items",
+    doc=("Item-level answers of quality evaluations scored in cxpm (one row per form item); "
+         "the evaluation's fields are repeated so items can be grouped like evaluations."),
+    columns=(
+        _s("evaluation_id", "Evaluation id", required=True),
+        _s("item_id", "Form item", required=True),
+        _s("section_id", "Form section"),
+        _s("form_id", "Evaluation form"),
+        Column("form_version", "int", "Version of the evaluation form", minimum=1),
+        _s("category", "Error category of the item", required=True, enum=ERROR_CATEGORIES),
+        _s("answer", "The answer as given (yes, no, na, a scale value or an option)"),
+        _b("applicable", "False when answered not applicable or left blank", required=True),
+        Column("points", "float", "Points earned", minimum=0),
+        Column("max_points", "float", "Points possible", minimum=0),
+        _b("error", "The answer is an error of the item's category", required=True),
+        Column("opportunities", "int", "Error opportunities the item stands for", minimum=0),
+        Column("errors", "int", "Errors counted", minimum=0),
+        _s("contact_id", "Evaluated contact"),
+        _s("agent_id", "Evaluated agent or bot"),
+        _s("evaluator_id", "Evaluator"),
+        _ts("evaluated_at", "When evaluated", required=True),
+        _s("calibration_session_id", "Calibration session, when scored for calibration"),
+    ),
+    key=("evaluation_id", "item_id"),
     time_column="evaluated_at",
 )
 
@@ -219,8 +250,8 @@ COSTS = Table(
 
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (CONTACTS, AGENT_STATES, SCHEDULES, FORECASTS, EVALUATIONS, SURVEYS, ROSTER,
-              TRAINING, COSTS)
+    for t in (CONTACTS, AGENT_STATES, SCHEDULES, FORECASTS, EVALUATIONS, EVALUATION_ITEMS,
+              SURVEYS, ROSTER, TRAINING, COSTS)
 }
 
 

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
@@ -36,3 +46,81 @@ class AuditLog(Base):
     before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class QaForm(Base):
+    """One version of an evaluation form; its definition never changes once imported."""
+
+    __tablename__ = "qa_forms"
+    __table_args__ = (UniqueConstraint("form_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(80), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[dict] = mapped_column(JSON)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    imported_by: Mapped[str] = mapped_column(String(120))
+
+
+class QaEvaluation(Base):
+    """A scored evaluation. Its score and error flags were computed with its form version
+    when it was saved and are stored, so later form versions never change them."""
+
+    __tablename__ = "qa_evaluations"
+
+    evaluation_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(80), index=True)
+    form_version: Mapped[int] = mapped_column(Integer)
+    contact_id: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
+    agent_id: Mapped[str] = mapped_column(String(120), index=True)
+    evaluator_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    evaluated_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    calibration_session_id: Mapped[str | None] = mapped_column(String(120), nullable=True,
+                                                                index=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    customer_critical_error: Mapped[bool] = mapped_column(Boolean)
+    business_critical_error: Mapped[bool] = mapped_column(Boolean)
+    compliance_critical_error: Mapped[bool] = mapped_column(Boolean)
+    noncritical_errors: Mapped[int] = mapped_column(Integer)
+    noncritical_opportunities: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    answers: Mapped[list[QaAnswer]] = relationship(
+        back_populates="evaluation", cascade="all, delete-orphan", order_by="QaAnswer.position")
+
+
+class QaAnswer(Base):
+    """One item's answer and what it scored."""
+
+    __tablename__ = "qa_answers"
+
+    evaluation_id: Mapped[str] = mapped_column(
+        ForeignKey("qa_evaluations.evaluation_id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    section_id: Mapped[str] = mapped_column(String(80))
+    category: Mapped[str] = mapped_column(String(40))
+    answer: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    applicable: Mapped[bool] = mapped_column(Boolean)
+    points: Mapped[float | None] = mapped_column(Float, nullable=True)
+    max_points: Mapped[float | None] = mapped_column(Float, nullable=True)
+    error: Mapped[bool] = mapped_column(Boolean)
+    opportunities: Mapped[int] = mapped_column(Integer)
+    errors: Mapped[int] = mapped_column(Integer)
+    evaluation: Mapped[QaEvaluation] = relationship(back_populates="answers")
+
+
+class QaCalibrationSession(Base):
+    """A calibration session: several evaluators score the same contacts independently."""
+
+    __tablename__ = "qa_calibration_sessions"
+
+    session_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    title: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    expert_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(120))

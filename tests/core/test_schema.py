@@ -20,7 +20,7 @@ def test_docs_data_model_is_generated_from_the_schema() -> None:
 
 def test_every_architecture_table_exists_with_keys_and_time_columns() -> None:
     assert set(TABLES) == {"contacts", "agent_states", "schedules", "forecasts", "evaluations",
-                           "surveys", "roster", "training", "costs"}
+                           "evaluation_items", "surveys", "roster", "training", "costs"}
     for table in TABLES.values():
         names = table.column_names
         assert set(table.key) <= set(names), table.name

@@ -92,6 +92,7 @@ def test_catalog_has_exactly_the_required_builtins():
     required |= {"schedule_adherence", "conformance", "shrinkage_planned",
                  "shrinkage_unplanned", "schedule_fit", "understaffed_intervals",
                  "overstaffed_intervals", "absenteeism"}
+    required |= {"critical_errors", "item_error_rate"}
     assert set(load_catalog().ids()) == required
 
 
