@@ -12,6 +12,7 @@ from cxpm.cli import (
     forecast_cmd,
     ingest_cmd,
     metrics_cmd,
+    qa_cmd,
     scorecard_cmd,
     staff_cmd,
     wfm_cmd,
@@ -52,6 +53,7 @@ demo_cmd.register(app)
 forecast_cmd.register(app)
 staff_cmd.register(app)
 wfm_cmd.register(app)
+qa_cmd.register(app)
 
 
 def run() -> None:

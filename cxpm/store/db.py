@@ -41,11 +41,20 @@ def table_names(engine: Engine) -> list[str]:
     return inspect(engine).get_table_names()
 
 
+def audit_values(*, actor: str, action: str, entity: str, entity_id: str,
+                 before: dict[str, Any] | None, after: dict[str, Any] | None,
+                 note: str | None = None, at: datetime | None = None) -> dict[str, Any]:
+    """The columns of an audit-log row (for bulk inserts of many changes at once)."""
+    return {"at": at or datetime.now(UTC).replace(tzinfo=None), "actor": actor,
+            "action": action, "entity": entity, "entity_id": entity_id, "before": before,
+            "after": after, "note": note}
+
+
 def record_audit(session: Session, *, actor: str, action: str, entity: str, entity_id: str,
                  before: dict[str, Any] | None, after: dict[str, Any] | None,
                  note: str | None = None) -> AuditLog:
     """Add an audit-log row for a change to a workflow record (caller commits)."""
-    row = AuditLog(at=datetime.now(UTC).replace(tzinfo=None), actor=actor, action=action,
-                   entity=entity, entity_id=entity_id, before=before, after=after, note=note)
+    row = AuditLog(**audit_values(actor=actor, action=action, entity=entity,
+                                  entity_id=entity_id, before=before, after=after, note=note))
     session.add(row)
     return row

@@ -1,0 +1,186 @@
+"""The quality report: the three critical-error accuracies and non-critical accuracy with
+Wilson intervals, evaluations done against the sample each group needs, and a Pareto of the
+items behind the critical errors. Every figure comes from the metric engine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import ibis.expr.types as ir
+from pydantic import BaseModel
+
+from cxpm.errors import CxpmError
+from cxpm.metrics.engine import compute, to_records
+from cxpm.metrics.params import resolve_params
+from cxpm.qa.stats import sample_size, wilson_interval
+from cxpm.schema import LOCAL_TIME_COLUMN
+from cxpm.scorecard import month_end, parse_period
+
+ACCURACY_METRICS = ("customer_critical_accuracy", "business_critical_accuracy",
+                    "compliance_critical_accuracy", "noncritical_accuracy")
+REPORT_METRICS = (*ACCURACY_METRICS, "qa_score")
+# Friendly names accepted by --by, mapped to the dimension columns.
+DIMENSION_ALIASES = {"agent": "agent_id", "evaluator": "evaluator_id", "form": "form_id",
+                     "item": "item_id"}
+
+
+class Accuracy(BaseModel):
+    """An accuracy with its Wilson interval. numerator/denominator are transactions (or
+    non-critical opportunities) free of the error / monitored."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+    numerator: float
+    denominator: float
+
+
+class QaReportRow(BaseModel):
+    dimensions: dict[str, Any]
+    evaluations: int
+    customer_critical_accuracy: Accuracy
+    business_critical_accuracy: Accuracy
+    compliance_critical_accuracy: Accuracy
+    noncritical_accuracy: Accuracy
+    qa_score: float | None
+    # Sample adequacy: handled contacts, the sample they need, and whether it was reached.
+    # None where the grouping has no contact population (e.g. by evaluator).
+    population: int | None
+    required: int | None
+    adequate: bool | None
+
+
+class ParetoRow(BaseModel):
+    dimensions: dict[str, Any]
+    item_id: str
+    category: str
+    errors: int
+    share: float
+    cumulative_share: float
+
+
+class QaReport(BaseModel):
+    period: str
+    by: list[str]
+    confidence: float
+    margin: float
+    expected_rate: float
+    rows: list[QaReportRow]
+    pareto: list[ParetoRow]
+
+
+def canonical_dimension(name: str) -> str:
+    return DIMENSION_ALIASES.get(name, name)
+
+
+def latest_evaluation_month(evaluations: ir.Table) -> date:
+    latest = evaluations.aggregate(latest=evaluations[LOCAL_TIME_COLUMN].max()).to_pyarrow()
+    value = latest.column("latest")[0].as_py()
+    if value is None:
+        raise CxpmError("no evaluations yet: import some with `cxpm qa evaluations import` "
+                        "(or load them with `cxpm ingest evaluations`)")
+    return value.date().replace(day=1)
+
+
+def _key(record: Mapping[str, Any], by: Sequence[str]) -> tuple:
+    return tuple(record.get(d) for d in by)
+
+
+def _population(tables: Mapping[str, ir.Table], by: list[str], first: date, last: date,
+                params: Mapping[str, Any]) -> dict[tuple, int] | None:
+    """Handled contacts per group: the population a group's sample is drawn from. Team is
+    not a contact dimension: it is reached through each contact's agent and the roster."""
+    if any(d in ("evaluator_id", "form_id") for d in by):
+        return None
+    through_team = "team" in by
+    contact_by = [("agent_id" if d == "team" else d) for d in by]
+    contact_by = list(dict.fromkeys(contact_by))
+    records = to_records(compute(tables, ["handled"], by=contact_by, grain="all", start=first,
+                                 end=last, params=params))
+    if not through_team:
+        return {_key(r, by): int(r["value"] or 0) for r in records}
+    roster = tables["roster"].select("agent_id", "team").to_pyarrow().to_pylist()
+    team_of = {r["agent_id"]: r["team"] for r in roster}
+    totals: dict[tuple, int] = {}
+    for r in records:
+        row = {**r, "team": team_of.get(r.get("agent_id"))}
+        key = _key(row, by)
+        totals[key] = totals.get(key, 0) + int(r["value"] or 0)
+    return totals
+
+
+def _accuracy(record: Mapping[str, Any] | None, confidence: float) -> Accuracy:
+    if record is None:
+        return Accuracy(value=None, low=None, high=None, numerator=0, denominator=0)
+    numerator = float(record["numerator"] or 0)
+    denominator = float(record["denominator"] or 0)
+    low, high = wilson_interval(numerator, denominator, confidence)
+    return Accuracy(value=record["value"], low=low, high=high, numerator=numerator,
+                    denominator=denominator)
+
+
+def build_qa_report(tables: Mapping[str, ir.Table], *, period: str | None = None,
+                    by: Sequence[str] = (), params: Mapping[str, Any] | None = None,
+                    top: int = 10) -> QaReport:
+    """The quality report of a month (default: the latest month with evaluations)."""
+    params = resolve_params(params or {})
+    by = list(dict.fromkeys(canonical_dimension(d) for d in by))
+    first = parse_period(period) if period else latest_evaluation_month(tables["evaluations"])
+    last = month_end(first)
+    confidence = params["qa.sample.confidence"]
+    margin = params["qa.sample.margin"]
+    expected = params["qa.sample.expected_rate"]
+    records = to_records(compute(tables, list(REPORT_METRICS), by=by, grain="all",
+                                 start=first, end=last, params=params))
+    cells: dict[tuple, dict[str, dict[str, Any]]] = {}
+    for record in records:
+        cells.setdefault(_key(record, by), {})[record["metric"]] = record
+    population = _population(tables, by, first, last, params)
+    rows = []
+    for key in sorted(cells, key=lambda k: tuple(str(v) for v in k)):
+        metrics = cells[key]
+        done = int((metrics.get("customer_critical_accuracy") or {}).get("denominator") or 0)
+        if done == 0:
+            continue
+        handled = population.get(key) if population is not None else None
+        required = (sample_size(confidence, margin, population=handled,
+                                expected_rate=expected) if handled else None)
+        score = metrics.get("qa_score")
+        rows.append(QaReportRow(
+            dimensions=dict(zip(by, key, strict=True)), evaluations=done,
+            **{m: _accuracy(metrics.get(m), confidence) for m in ACCURACY_METRICS},
+            qa_score=score["value"] if score else None,
+            population=handled, required=required,
+            adequate=None if required is None else done >= required))
+    return QaReport(period=first.isoformat()[:7], by=by, confidence=confidence, margin=margin,
+                    expected_rate=expected, rows=rows,
+                    pareto=critical_error_pareto(tables, by=by, start=first, end=last,
+                                                 params=params, top=top))
+
+
+def critical_error_pareto(tables: Mapping[str, ir.Table], *, by: Sequence[str],
+                          start: date, end: date, params: Mapping[str, Any],
+                          top: int = 10) -> list[ParetoRow]:
+    """Items ranked by the critical errors they caused, per group of `by`: each item's share
+    of the group's critical errors and the running total, the `top` items of each group."""
+    records = to_records(compute(tables, ["critical_errors"],
+                                 by=[*by, "item_id", "category"], grain="all", start=start,
+                                 end=end, params=params))
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for record in records:
+        if record["value"]:
+            groups.setdefault(_key(record, by), []).append(record)
+    rows = []
+    for key in sorted(groups, key=lambda k: tuple(str(v) for v in k)):
+        items = sorted(groups[key], key=lambda r: (-r["value"], r["item_id"]))
+        total = sum(r["value"] for r in items)
+        running = 0.0
+        for record in items[:top]:
+            running += record["value"]
+            rows.append(ParetoRow(dimensions=dict(zip(by, key, strict=True)),
+                                  item_id=record["item_id"], category=record["category"],
+                                  errors=int(record["value"]), share=record["value"] / total,
+                                  cumulative_share=running / total))
+    return rows
