@@ -15,6 +15,7 @@ from cxpm.cli import (
     qa_cmd,
     scorecard_cmd,
     staff_cmd,
+    targets_cmd,
     wfm_cmd,
     workspace_cmd,
 )
@@ -54,6 +55,7 @@ forecast_cmd.register(app)
 staff_cmd.register(app)
 wfm_cmd.register(app)
 qa_cmd.register(app)
+targets_cmd.register(app)
 
 
 def run() -> None:

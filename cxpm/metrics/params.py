@@ -79,6 +79,12 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
               "detractor", minimum=0),
     ParamSpec("qa.include_calibration", False, "Count evaluations scored for calibration "
               "sessions in quality metrics"),
+    ParamSpec("scorecard.consistency_periods", 3, "Scorecard: a target is met consistently "
+              "when it is met in scorecard.consistency_required of the last this-many "
+              "months", minimum=1),
+    ParamSpec("scorecard.consistency_required", 3, "Scorecard: months (of the last "
+              "scorecard.consistency_periods) in which the target must be met to count as "
+              "consistent", minimum=1),
     ParamSpec("qa.sample.confidence", 0.95, "Quality sampling: confidence level of the "
               "sample size each agent, team or program needs per period", minimum=0,
               exclusive_minimum=True, maximum=1, exclusive_maximum=True),

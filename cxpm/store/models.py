@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -124,3 +125,27 @@ class QaCalibrationSession(Base):
     expert_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(120))
+
+
+class Target(Base):
+    """A metric's target for a scope (dimension values) over a validity period."""
+
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(80), index=True)
+    # Dimension values the target applies to, e.g. {"program": "billing"}; {} = everywhere.
+    scope: Mapped[dict] = mapped_column(JSON)
+    scope_key: Mapped[str] = mapped_column(String(400))  # canonical text of scope, for lookups
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    value: Mapped[float] = mapped_column(Float)
+    warning: Mapped[float | None] = mapped_column(Float, nullable=True)
+    benchmark_source: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    benchmark_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    benchmark_statistic: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    benchmark_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    owner: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    rationale: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
