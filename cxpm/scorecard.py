@@ -110,7 +110,7 @@ def latest_period(contacts: ir.Table) -> date:
     return value.date().replace(day=1)
 
 
-def _compute_each(tables: Mapping[str, ir.Table], metric_ids: Sequence[str],
+def compute_each(tables: Mapping[str, ir.Table], metric_ids: Sequence[str],
                   **kwargs: Any) -> tuple[list[dict[str, Any]], list[Unavailable]]:
     """Compute all metrics in one go; when some cannot be split as asked, compute the rest
     one by one and report why the others are unavailable."""
@@ -152,7 +152,7 @@ def build_scorecard(tables: Mapping[str, ir.Table], *, period: str | None = None
     current = parse_period(period) if period else latest_period(tables["contacts"])
     previous = previous_month(current)
     window = months_back(current, max(periods, 2))
-    records, unavailable = _compute_each(
+    records, unavailable = compute_each(
         tables, list(metrics), by=list(by), grain="month", start=window[0],
         end=month_end(current), params=params, catalog=catalog)
     if len(unavailable) == len(metrics):

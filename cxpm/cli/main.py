@@ -13,7 +13,9 @@ from cxpm.cli import (
     ingest_cmd,
     metrics_cmd,
     qa_cmd,
+    review_cmd,
     scorecard_cmd,
+    spc_cmd,
     staff_cmd,
     targets_cmd,
     wfm_cmd,
@@ -56,6 +58,8 @@ staff_cmd.register(app)
 wfm_cmd.register(app)
 qa_cmd.register(app)
 targets_cmd.register(app)
+review_cmd.register(app)
+spc_cmd.register(app)
 
 
 def run() -> None:

@@ -1,0 +1,116 @@
+"""`cxpm review` (missed targets and special causes by impact) and `cxpm review drill`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from cxpm.cli.common import (
+    FormatOption,
+    SummaryFormat,
+    WorkspaceOption,
+    console,
+    format_value,
+    parse_assignments,
+    print_json,
+    render_rows,
+    workspace_from,
+)
+from cxpm.cli.qa_cmd import ParamOption
+
+review_app = typer.Typer(help="Monthly performance review: missed targets, special causes, "
+                         "drill-down.", invoke_without_command=True)
+
+
+class ReviewGrain(StrEnum):
+    day = "day"
+    week = "week"
+    month = "month"
+
+
+@review_app.callback()
+def review(
+    ctx: typer.Context,
+    period: Annotated[str | None, typer.Option(
+        "--period", help="Month YYYY-MM (default: the latest with contacts).")] = None,
+    by: Annotated[list[str], typer.Option("--by", help="Dimension to split by "
+                                          "(repeatable).")] = [],  # noqa: B006
+    grain: Annotated[ReviewGrain, typer.Option(
+        "--grain", help="Grain of the control charts that find special causes.")]
+    = ReviewGrain.week,
+    history: Annotated[int, typer.Option(
+        "--history", help="Periods of history in the control charts.")] = 26,
+    top: Annotated[int, typer.Option("--top", min=1, help="Findings shown (table).")] = 25,
+    param: ParamOption = [],  # noqa: B006
+    format: FormatOption = SummaryFormat.table,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Missed targets and special-cause signals of a month, ranked by impact
+    (volume × gap). `cxpm review drill` explains one gap by its child groups."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from cxpm.review.findings import build_review
+    from cxpm.targets.store import list_targets
+
+    ws = workspace_from(workspace)
+    result = build_review(ws.warehouse.tables(), ws.metric_catalog(), period=period, by=by,
+                          params=ws.metric_params(param), targets=list_targets(ws),
+                          grain=grain.value, history=history)
+    if format is SummaryFormat.json:
+        print_json(result.model_dump())
+        return
+    if not result.findings:
+        console.print(f"{result.period}: every target met and no special cause found")
+        return
+    rows = [{"kind": f.kind.replace("_", " "), "metric": f.metric,
+             **{d: f.dimensions.get(d) for d in result.by},
+             "period": f.period[:10], "value": format_value(f.value, f.unit),
+             "target / centre": format_value(f.target, f.unit),
+             "signals": ", ".join(f.signals), "impact": f.impact}
+            for f in result.findings[:top]]
+    console.print(render_rows(rows, title=f"Review {result.period}: {len(result.findings)} "
+                              f"findings by impact (control charts by {result.grain})"))
+
+
+@review_app.command("drill")
+def drill_cmd(
+    metric: Annotated[str, typer.Option("--metric", help="Metric id (a ratio metric).")],
+    period: Annotated[str, typer.Option("--period", help="Month YYYY-MM.")],
+    child: Annotated[str, typer.Option("--by", help="Child dimension (queue, agent_id, "
+                                       "reason, channel…).")] = "queue",
+    where: Annotated[list[str], typer.Option(
+        "--where", help="DIM=VALUE filter (repeatable), e.g. program=telecom.")]
+    = [],  # noqa: B006
+    param: ParamOption = [],  # noqa: B006
+    format: FormatOption = SummaryFormat.table,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """How much each child group contributes to the gap to target, and its change since
+    the previous month split into mix and rate effects."""
+    from cxpm.review.drill import drill
+    from cxpm.targets.store import list_targets
+
+    ws = workspace_from(workspace)
+    result = drill(ws.warehouse.tables(), ws.metric_catalog(), metric=metric, child=child,
+                   period=period, where=parse_assignments(where, "--where"),
+                   params=ws.metric_params(param), targets=list_targets(ws))
+    if format is SummaryFormat.json:
+        print_json(result.model_dump())
+        return
+    unit = result.unit
+    console.print(f"{metric} {result.period}: {format_value(result.value, unit)} "
+                  f"(target {format_value(result.target, unit)}, gap "
+                  f"{format_value(result.gap, unit)}); {result.previous_period}: "
+                  f"{format_value(result.previous_value, unit)}")
+    console.print(render_rows([{
+        child: c.child, "volume": c.volume, "share": format_value(c.share, "ratio"),
+        "value": format_value(c.value, unit),
+        "gap contribution": format_value(c.gap_contribution, unit),
+        "mix effect": format_value(c.mix_effect, unit),
+        "rate effect": format_value(c.rate_effect, unit)} for c in result.children]))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(review_app, name="review")

@@ -1,0 +1,1 @@
+"""Performance review: statistical process control (control charts and run rules)."""

@@ -1,0 +1,221 @@
+"""The monthly review: what missed its target and what changed for a special cause, ranked
+by impact (volume × gap). Targets are judged by the month (as on the scorecard); special
+causes come from a control chart of the metric at a finer grain (weeks by default) over
+recent history, counting signals on points inside the month."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+import ibis.expr.types as ir
+from pydantic import BaseModel
+
+from cxpm.errors import CxpmError
+from cxpm.metrics.catalog import Catalog, MetricDefinition
+from cxpm.metrics.engine import compute, to_records
+from cxpm.metrics.formula import compile_formula
+from cxpm.metrics.params import DEFAULT_PARAMS, resolve_params
+from cxpm.metrics.sources import schema_table
+from cxpm.review.spc import control_chart
+from cxpm.schema import LOCAL_TIME_COLUMN
+from cxpm.scorecard import (
+    SCORECARD_METRICS,
+    build_scorecard,
+    compute_each,
+    latest_period,
+    month_end,
+    parse_period,
+)
+from cxpm.targets.model import TargetInfo
+
+GRAIN_DAYS = {"day": 1, "week": 7, "month": 31}
+
+
+class Finding(BaseModel):
+    kind: Literal["missed_target", "warning", "signal"]
+    metric: str
+    title: str
+    family: str
+    unit: str
+    direction: str
+    dimensions: dict[str, Any]
+    period: str  # the month reviewed, or the signalling period for a signal
+    value: float | None
+    target: float | None  # target findings; the centre line for signals
+    gap: float | None  # value − target (or − centre), in the metric's unit
+    volume: float | None  # the metric's denominator (contacts, evaluations…); the value
+    impact: float | None  # volume × |gap|; the ranking key
+    signals: list[str]
+    chart: str | None  # p or xmr for signals
+
+
+class Review(BaseModel):
+    period: str
+    by: list[str]
+    grain: str
+    history: int
+    findings: list[Finding]
+    unavailable: list[str]
+
+
+def _counts_events(formula: str, source: str) -> bool:
+    """Whether a numerator or denominator counts rows (a condition, or the constant 1)
+    rather than summing a quantity such as seconds or money."""
+    table = schema_table(source)
+    value = compile_formula(formula, table, DEFAULT_PARAMS)
+    if isinstance(value, ir.Expr):
+        return value.type().is_boolean()
+    return value == 1 or value is True
+
+
+def chart_kind(definition: MetricDefinition) -> str:
+    """p-chart for a proportion of counted events (a ratio metric whose numerator and
+    denominator both count rows: abandoned / offered, evaluations with an error /
+    evaluations); XmR (individuals) for everything else, including ratios of seconds such
+    as occupancy."""
+    if definition.unit != "ratio" or not definition.is_ratio or definition.denominator is None:
+        return "xmr"
+    if _counts_events(definition.numerator, definition.source) and _counts_events(
+            definition.denominator, definition.denominator_table):
+        return "p"
+    return "xmr"
+
+
+def _impact(volume: float | None, gap: float | None, reference: float | None,
+            unit: str) -> float | None:
+    """The gap in contacts: the group's offered contacts × |gap| for ratio metrics (for an
+    abandonment rate, the contacts abandoned beyond target; for an accuracy, the contacts
+    with an error), × |gap| / |reference| for other units (seconds, currency, counts), so
+    findings of every metric rank on one scale."""
+    if volume is None or gap is None:
+        return None
+    if unit == "ratio":
+        return volume * abs(gap)
+    if not reference:
+        return None
+    return volume * abs(gap) / abs(reference)
+
+
+def _contact_volume(tables: Mapping[str, ir.Table], by: Sequence[str], grain: str,
+                    start: date, end: date, params: Mapping[str, Any],
+                    catalog: Catalog) -> dict[tuple, float]:
+    """Offered contacts per group and period (empty when contacts lack a dimension, e.g.
+    team: findings then fall back to the metric's own volume)."""
+    try:
+        records = to_records(compute(tables, ["offered"], by=list(by), grain=grain,
+                                     start=start, end=end, params=params, catalog=catalog))
+    except CxpmError:
+        return {}
+    return {(r.get("period_start"), tuple(r.get(d) for d in by)): r["value"] or 0.0
+            for r in records}
+
+
+def _target_findings(card, volumes: Mapping[tuple, float | None],
+                     contacts: Mapping[tuple, float], by: Sequence[str]) -> list[Finding]:
+    findings = []
+    for row in card.rows:
+        if row.status not in ("missed", "warning"):
+            continue
+        dims = tuple(row.dimensions.get(d) for d in by)
+        volume = contacts.get((None, dims), volumes.get((row.metric, dims)))
+        gap = None if row.value is None or row.target is None else row.value - row.target
+        findings.append(Finding(
+            kind="missed_target" if row.status == "missed" else "warning", metric=row.metric,
+            title=row.title, family=row.family, unit=row.unit, direction=row.direction,
+            dimensions=row.dimensions, period=card.period, value=row.value,
+            target=row.target, gap=gap, volume=volume,
+            impact=_impact(volume, gap, row.target, row.unit),
+            signals=[], chart=None))
+    return findings
+
+
+def period_end(start: date, grain: str) -> date:
+    """Last day of the period starting `start`."""
+    if grain == "month":
+        return month_end(start)
+    return start + timedelta(days=GRAIN_DAYS[grain] - 1)
+
+
+def _signal_findings(records: list[dict[str, Any]], catalog: Catalog, by: Sequence[str],
+                     first: date, last: date, grain: str, data_from: date,
+                     contacts: Mapping[tuple, float]) -> list[Finding]:
+    """Signals on complete periods only: a week cut by the start of the data or the end of
+    the month would look like a drop in volume."""
+    series: dict[tuple, list[dict[str, Any]]] = {}
+    for record in records:
+        start = datetime.fromisoformat(record["period_start"]).date()
+        if record["value"] is None or start < data_from or period_end(start, grain) > last:
+            continue
+        key = (record["metric"], tuple(record.get(d) for d in by))
+        series.setdefault(key, []).append(record)
+    findings = []
+    for (metric, dims), points in series.items():
+        if len(points) < 3:
+            continue
+        points.sort(key=lambda r: r["period_start"])
+        definition = catalog.get(metric)
+        denominators = [r["denominator"] for r in points]
+        kind = chart_kind(definition)
+        chart = control_chart([r["period_start"] for r in points],
+                              [r["value"] for r in points], chart=kind,
+                              denominators=denominators if kind == "p" else None)
+        for record, point in zip(points, chart.points, strict=True):
+            start = datetime.fromisoformat(record["period_start"]).date()
+            if not point.signals or not first <= start <= last:
+                continue
+            gap = point.value - chart.center
+            own = record["denominator"] if definition.is_ratio else record["value"]
+            volume = contacts.get((record["period_start"], dims), own)
+            findings.append(Finding(
+                kind="signal", metric=metric, title=definition.title,
+                family=definition.family, unit=definition.unit,
+                direction=definition.direction, dimensions=dict(zip(by, dims, strict=True)),
+                period=record["period_start"], value=point.value, target=chart.center,
+                gap=gap, volume=volume,
+                impact=_impact(volume, gap, chart.center, definition.unit),
+                signals=point.signals, chart=kind))
+    return findings
+
+
+def build_review(tables: Mapping[str, ir.Table], catalog: Catalog, *,
+                 period: str | None = None, by: Sequence[str] = (),
+                 params: Mapping[str, Any] | None = None,
+                 targets: Sequence[TargetInfo] = (), grain: str = "week",
+                 history: int = 26,
+                 metrics: Sequence[str] = SCORECARD_METRICS) -> Review:
+    """Missed targets (and warnings) of month `period` (default: the latest with contacts)
+    and special-cause signals in it, most impact first."""
+    if grain not in GRAIN_DAYS:
+        raise CxpmError(f"--grain must be one of {', '.join(GRAIN_DAYS)}")
+    if history < 3:
+        raise CxpmError("--history must be at least 3 periods")
+    params = resolve_params(params or {})
+    current = parse_period(period) if period else latest_period(tables["contacts"])
+    last = month_end(current)
+    metric_ids = list(dict.fromkeys([*metrics, *(t.metric for t in targets)]))
+    card = build_scorecard(tables, period=current.isoformat()[:7], by=by, params=params,
+                           catalog=catalog, metrics=metric_ids, targets=targets)
+    monthly, _ = compute_each(tables, metric_ids, by=list(by), grain="month", start=current,
+                              end=last, params=params, catalog=catalog)
+    volumes = {(r["metric"], tuple(r.get(d) for d in by)):
+               (r["denominator"] if catalog.get(r["metric"]).is_ratio else r["value"])
+               for r in monthly}
+    history_start = last - timedelta(days=GRAIN_DAYS[grain] * history)
+    contacts = tables["contacts"]
+    earliest = contacts.aggregate(first=contacts[LOCAL_TIME_COLUMN].min()).to_pyarrow()
+    first_local = earliest.column("first")[0].as_py()
+    data_from = max(history_start, first_local.date() if first_local else history_start)
+    fine, unavailable = compute_each(tables, metric_ids, by=list(by), grain=grain,
+                                     start=history_start, end=last, params=params,
+                                     catalog=catalog)
+    monthly_contacts = _contact_volume(tables, by, "all", current, last, params, catalog)
+    fine_contacts = _contact_volume(tables, by, grain, history_start, last, params, catalog)
+    findings = _target_findings(card, volumes, monthly_contacts, by) + _signal_findings(
+        fine, catalog, by, current, last, grain, data_from, fine_contacts)
+    findings.sort(key=lambda f: (f.impact is None, -(f.impact or 0), f.metric))
+    return Review(period=current.isoformat()[:7], by=list(by), grain=grain, history=history,
+                  findings=findings,
+                  unavailable=sorted({u.metric for u in unavailable}
+                                     | {u.metric for u in card.unavailable}))

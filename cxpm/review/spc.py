@@ -1,0 +1,230 @@
+"""Control charts for a plain series: XmR (individuals and moving range) and p-charts.
+
+`control_chart` computes the centre line, per-point limits and the Western Electric and trend
+signals (cxpm.review.spc_rules); `read_series_csv` reads the plain-file contract (columns
+period,value[,denominator]). docs/spc.md defines every figure returned here.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Sequence
+from itertools import pairwise
+from numbers import Real
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from cxpm.errors import CxpmError
+from cxpm.review.spc_rules import find_signals
+
+ChartKind = Literal["xmr", "p"]
+CHART_KINDS: tuple[str, ...] = ("xmr", "p")
+
+# Constants for moving ranges of two consecutive points: 2.66 = 3 / d2 with d2 = 1.128, and
+# 3.267 = D4. The individuals sigma is taken as a third of the 2.66 MR-bar limit distance so
+# that the rule zones and the limits agree to the last digit.
+XMR_LIMIT_FACTOR = 2.66
+MR_UCL_FACTOR = 3.267
+
+REQUIRED_COLUMNS = ("period", "value")
+DENOMINATOR_COLUMN = "denominator"
+
+
+class ChartPoint(BaseModel):
+    period: str
+    value: float
+    ucl: float
+    lcl: float
+    signals: list[str]
+
+
+class MovingRangeChart(BaseModel):
+    """The moving-range companion of an XmR chart; `values[0]` is None (no predecessor)."""
+
+    center: float
+    ucl: float
+    values: list[float | None]
+
+
+class ControlChart(BaseModel):
+    chart: ChartKind
+    center: float
+    points: list[ChartPoint]
+    baseline: int
+    """How many leading points the centre and limits were computed from."""
+    moving_range: MovingRangeChart | None = None
+
+    def contract(self) -> dict[str, Any]:
+        """The JSON contract: chart, center, points, baseline, plus moving_range for XmR."""
+        data = self.model_dump()
+        if data["moving_range"] is None:
+            del data["moving_range"]
+        return data
+
+
+def _number(value: Any, what: str, period: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise CxpmError(f"{what} for period {period!r} is not a number: {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise CxpmError(f"{what} for period {period!r} is not a finite number: {value!r}")
+    return number
+
+
+def _check_periods(periods: Sequence[Any]) -> list[str]:
+    labels = [str(p) for p in periods]
+    seen: set[str] = set()
+    for label in labels:
+        if label in seen:
+            raise CxpmError(f"period {label!r} appears more than once")
+        seen.add(label)
+    return labels
+
+
+def _limit_count(baseline: int | None, points: int, minimum: int, chart: str) -> int:
+    if baseline is None:
+        return points
+    if isinstance(baseline, bool) or not isinstance(baseline, int):
+        raise CxpmError(f"baseline must be a whole number of points, got {baseline!r}")
+    if baseline < minimum:
+        raise CxpmError(f"baseline must be at least {minimum} points for a {chart} chart, "
+                        f"got {baseline}")
+    if baseline > points:
+        raise CxpmError(f"baseline of {baseline} points is larger than the series "
+                        f"({points} points)")
+    return baseline
+
+
+def _xmr(periods: list[str], values: list[float], limit_count: int) -> ControlChart:
+    base = values[:limit_count]
+    center = sum(base) / len(base)
+    base_ranges = [abs(b - a) for a, b in pairwise(base)]
+    mr_bar = sum(base_ranges) / len(base_ranges)
+    sigma = XMR_LIMIT_FACTOR * mr_bar / 3
+    ucl, lcl = center + 3 * sigma, center - 3 * sigma
+    signals = find_signals(values, center, [sigma] * len(values))
+    points = [ChartPoint(period=p, value=v, ucl=ucl, lcl=lcl, signals=s)
+              for p, v, s in zip(periods, values, signals, strict=True)]
+    ranges: list[float | None] = [None]
+    ranges += [abs(b - a) for a, b in pairwise(values)]
+    return ControlChart(chart="xmr", center=center, points=points, baseline=limit_count,
+                        moving_range=MovingRangeChart(center=mr_bar, ucl=MR_UCL_FACTOR * mr_bar,
+                                                      values=ranges))
+
+
+def _p(periods: list[str], values: list[float], denominators: Sequence[Any] | None,
+       limit_count: int) -> ControlChart:
+    if denominators is None:
+        raise CxpmError("a p-chart needs a denominator for every point (column denominator)")
+    if len(denominators) != len(values):
+        raise CxpmError(f"{len(denominators)} denominators for {len(values)} values")
+    sizes: list[float] = []
+    for period, value, raw in zip(periods, values, denominators, strict=True):
+        if raw is None:
+            raise CxpmError(f"denominator for period {period!r} is missing")
+        size = _number(raw, "denominator", period)
+        if size <= 0:
+            raise CxpmError(f"denominator for period {period!r} must be greater than 0, "
+                            f"got {raw!r}")
+        if not 0 <= value <= 1:
+            raise CxpmError(f"value for period {period!r} is a proportion and must be between "
+                            f"0 and 1, got {value!r}")
+        sizes.append(size)
+    center = (sum(v * n for v, n in zip(values[:limit_count], sizes[:limit_count], strict=True))
+              / sum(sizes[:limit_count]))
+    sigmas = [math.sqrt(center * (1 - center) / n) for n in sizes]
+    signals = find_signals(values, center, sigmas)
+    points = [ChartPoint(period=p, value=v, ucl=min(1.0, center + 3 * s),
+                         lcl=max(0.0, center - 3 * s), signals=sig)
+              for p, v, s, sig in zip(periods, values, sigmas, signals, strict=True)]
+    return ControlChart(chart="p", center=center, points=points, baseline=limit_count)
+
+
+def control_chart(periods: Sequence[Any], values: Sequence[Any], *, chart: ChartKind,
+                  denominators: Sequence[Any] | None = None,
+                  baseline: int | None = None) -> ControlChart:
+    """A control chart of a series in time order.
+
+    chart "xmr": individuals with limits centre ± 2.66 × average moving range; denominators are
+    not used. chart "p": proportions (0..1) with limits from each point's denominator.
+    The centre and limits come from all points, or from the first `baseline` points; the
+    rules are applied to every point against those limits."""
+    if chart not in CHART_KINDS:
+        raise CxpmError(f"unknown chart {chart!r} (expected one of {', '.join(CHART_KINDS)})")
+    labels = _check_periods(periods)
+    if len(values) != len(labels):
+        raise CxpmError(f"{len(values)} values for {len(labels)} periods")
+    numbers = [_number(v, "value", p) for p, v in zip(labels, values, strict=True)]
+    minimum = 2 if chart == "xmr" else 1
+    if len(numbers) < minimum:
+        raise CxpmError(f"a {chart} chart needs at least {minimum} points, got {len(numbers)}")
+    limit_count = _limit_count(baseline, len(numbers), minimum, chart)
+    if chart == "xmr":
+        return _xmr(labels, numbers, limit_count)
+    return _p(labels, numbers, denominators, limit_count)
+
+
+def _parse_number(text: str | None, what: str, path: Path, line: int) -> float:
+    cleaned = (text or "").strip()
+    if not cleaned:
+        raise CxpmError(f"{path}, line {line}: {what} is empty")
+    try:
+        number = float(cleaned)
+    except ValueError:
+        raise CxpmError(f"{path}, line {line}: {what} is not a number: {cleaned!r}") from None
+    if not math.isfinite(number):
+        raise CxpmError(f"{path}, line {line}: {what} is not a finite number: {cleaned!r}")
+    return number
+
+
+def read_series_csv(path: Path) -> tuple[list[str], list[float], list[float | None] | None]:
+    """(periods, values, denominators) from a CSV with header period,value[,denominator].
+
+    Rows stay in file order. Denominators are None when the column is absent; an empty
+    denominator cell is None (only a p-chart needs it, and reports which period lacks it)."""
+    path = Path(path)
+    periods: list[str] = []
+    values: list[float] = []
+    denominators: list[float | None] = []
+    first_line: dict[str, int] = {}
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames
+            if not header:
+                raise CxpmError(f"{path}: the file is empty (expected a header with columns "
+                                f"period,value[,denominator])")
+            names = [name.strip().lower() for name in header]
+            missing = [column for column in REQUIRED_COLUMNS if column not in names]
+            if missing:
+                raise CxpmError(f"{path}: missing column(s) {', '.join(missing)} (expected "
+                                f"period,value[,denominator])")
+            reader.fieldnames = names
+            has_denominator = DENOMINATOR_COLUMN in names
+            for row in reader:
+                line = reader.line_num
+                period = (row.get("period") or "").strip()
+                if not period:
+                    raise CxpmError(f"{path}, line {line}: period is empty")
+                if period in first_line:
+                    raise CxpmError(f"{path}, line {line}: period {period!r} appears again "
+                                    f"(first on line {first_line[period]})")
+                first_line[period] = line
+                periods.append(period)
+                values.append(_parse_number(row.get("value"), "value", path, line))
+                if has_denominator:
+                    cell = row.get(DENOMINATOR_COLUMN)
+                    denominators.append(_parse_number(cell, "denominator", path, line)
+                                        if (cell or "").strip() else None)
+    except FileNotFoundError as exc:
+        raise CxpmError(f"{path}: file not found") from exc
+    except UnicodeDecodeError as exc:
+        raise CxpmError(f"{path}: not a UTF-8 text file") from exc
+    except (OSError, csv.Error) as exc:
+        raise CxpmError(f"{path}: cannot read the file ({exc})") from exc
+    if not periods:
+        raise CxpmError(f"{path}: no data rows (only a header)")
+    return periods, values, denominators if has_denominator else None
