@@ -8,6 +8,7 @@ import typer
 
 from cxpm import __version__
 from cxpm.cli import (
+    actions_cmd,
     demo_cmd,
     forecast_cmd,
     ingest_cmd,
@@ -60,6 +61,7 @@ qa_cmd.register(app)
 targets_cmd.register(app)
 review_cmd.register(app)
 spc_cmd.register(app)
+actions_cmd.register(app)
 
 
 def run() -> None:

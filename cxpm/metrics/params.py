@@ -85,6 +85,9 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
     ParamSpec("scorecard.consistency_required", 3, "Scorecard: months (of the last "
               "scorecard.consistency_periods) in which the target must be met to count as "
               "consistent", minimum=1),
+    ParamSpec("actions.verify_periods", 3, "Corrective actions: complete months after the "
+              "implementation date in which the metric must meet its target and stay in "
+              "control before the fix counts as effective", minimum=1),
     ParamSpec("qa.sample.confidence", 0.95, "Quality sampling: confidence level of the "
               "sample size each agent, team or program needs per period", minimum=0,
               exclusive_minimum=True, maximum=1, exclusive_maximum=True),
@@ -122,6 +125,10 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
     ParamSpec("schedule_fit.tolerance", 0.10, "Schedule fit: an interval is understaffed when "
               "scheduled agents < required x (1 - this), overstaffed when scheduled > "
               "required x (1 + this)", minimum=0),
+    *(ParamSpec(f"awards.weight.{component}", 1.0, f"Awards: weight of the {component} "
+                "component in the composite index (0 leaves it out; docs/awards.md)",
+                minimum=0)
+      for component in ("experience", "quality", "cost", "revenue")),
 )
 
 PARAM_FAMILIES: tuple[ParamFamily, ...] = (

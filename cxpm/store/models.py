@@ -149,3 +149,49 @@ class Target(Base):
     rationale: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CorrectiveAction(Base):
+    """A corrective action on a metric and scope: problem, root cause, state, verification."""
+
+    __tablename__ = "corrective_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    problem: Mapped[str | None] = mapped_column(Text, nullable=True)
+    metric: Mapped[str] = mapped_column(String(80), index=True)
+    scope: Mapped[dict] = mapped_column(JSON)  # dimension values, as a target's scope
+    origin: Mapped[str] = mapped_column(String(20))  # signal | missed_target | manual
+    origin_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    owner: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    root_cause_method: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    findings: Mapped[list] = mapped_column(JSON)  # [{"why": ..., "answer": ...}] in order
+    cause_category: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    implemented_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    verification: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    tasks: Mapped[list[CorrectiveActionTask]] = relationship(
+        back_populates="action", cascade="all, delete-orphan",
+        order_by="CorrectiveActionTask.number")
+
+
+class CorrectiveActionTask(Base):
+    """One task of a corrective action, numbered 1, 2, ... within it."""
+
+    __tablename__ = "corrective_action_tasks"
+    __table_args__ = (UniqueConstraint("action_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action_id: Mapped[int] = mapped_column(
+        ForeignKey("corrective_actions.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    done_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    action: Mapped[CorrectiveAction] = relationship(back_populates="tasks")
