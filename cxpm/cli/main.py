@@ -9,6 +9,7 @@ import typer
 from cxpm import __version__
 from cxpm.cli import (
     actions_cmd,
+    awards_cmd,
     demo_cmd,
     forecast_cmd,
     ingest_cmd,
@@ -59,6 +60,7 @@ staff_cmd.register(app)
 wfm_cmd.register(app)
 qa_cmd.register(app)
 targets_cmd.register(app)
+awards_cmd.register(app)
 review_cmd.register(app)
 spc_cmd.register(app)
 actions_cmd.register(app)
