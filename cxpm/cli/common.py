@@ -23,6 +23,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from cxpm.config import resolve_workspace
 from cxpm.workspace import Workspace, open_workspace
@@ -116,8 +117,16 @@ def render_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None
         numeric = bool(rows) and isinstance(rows[0].get(col), int | float)
         table.add_column(col, justify="right" if numeric else "left")
     for row in rows:
-        table.add_row(*(format_value(row.get(c), (units or {}).get(c)) for c in columns))
+        # Cell text is data (names, ids), never markup; callers style whole cells with
+        # Text objects.
+        table.add_row(*(_cell(row.get(c), (units or {}).get(c)) for c in columns))
     return table
+
+
+def _cell(value: Any, unit: str | None) -> Any:
+    if isinstance(value, Text):
+        return value
+    return Text(format_value(value, unit))
 
 
 @contextmanager

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from cxpm.cli.common import (
     FormatOption,
@@ -31,6 +32,11 @@ ActorOption = Annotated[str | None, typer.Option(
     "--actor", help="Who makes the change, for the audit log (default: your login name).",
     show_default=False)]
 ParamOption = Annotated[list[str], typer.Option("--param", help="Override a parameter: K=V.")]
+
+
+def plain(value: Any) -> Any:
+    """User text (titles, ids, paths) shown as written: Rich would read "[b]" as markup."""
+    return escape(value) if isinstance(value, str) else value
 
 
 def actor_name(actor: str | None) -> str:
@@ -58,7 +64,7 @@ def import_form_cmd(
         print_json(result.model_dump())
         return
     form = result.form
-    console.print(f"form {form.form_id} version {form.version} ({form.title}): "
+    console.print(f"form {form.form_id} version {form.version} ({plain(form.title)}): "
                   f"{result.status}; {form.sections} sections, {form.items} items")
 
 
@@ -75,7 +81,8 @@ def list_forms_cmd(format: FormatOption = SummaryFormat.table,
     if not rows:
         console.print("no forms yet: cxpm qa forms import FILE")
         return
-    console.print(render_rows(rows, ["form_id", "version", "title", "sections", "items",
+    console.print(render_rows(rows, ["form_id", "version", "title",
+                                                             "sections", "items",
                                      "imported_at", "imported_by"]))
 
 
@@ -93,7 +100,7 @@ def show_form_cmd(
     if format is SummaryFormat.json:
         print_json({**info.model_dump(), "definition": definition.definition()})
         return
-    console.print(f"[bold]{info.form_id} version {info.version}[/bold] — {info.title}; "
+    console.print(f"[bold]{info.form_id} version {info.version}[/bold] — {plain(info.title)}; "
                   f"critical failure: {definition.critical_failure}; applies to "
                   f"{', '.join(definition.applies_to)}")
     # Item texts are long: --format json has them; the table keeps what scoring uses.
@@ -175,7 +182,8 @@ def report_cmd(
         return
     rows = []
     for row in report.rows:
-        cells = {**{d: row.dimensions[d] for d in report.by}, "evaluations": row.evaluations}
+        cells = {**{d: row.dimensions[d] for d in report.by},
+                 "evaluations": row.evaluations}
         cells.update({label: _interval_text(getattr(row, metric))
                       for metric, label in _ACCURACY_COLUMNS.items()})
         cells["score"] = row.qa_score

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from cxpm.cli.common import (
     FormatOption,
@@ -18,7 +19,7 @@ from cxpm.cli.common import (
     render_rows,
     workspace_from,
 )
-from cxpm.cli.qa_cmd import ActorOption, ParamOption, actor_name
+from cxpm.cli.qa_cmd import ActorOption, ParamOption, actor_name, plain
 from cxpm.files import atomic_output, check_writable
 
 calibration_app = typer.Typer(help="Calibration sessions: evaluators scoring the same "
@@ -113,14 +114,16 @@ def sample_cmd(
     load = assignments.group_by("evaluator_id").len().sort("evaluator_id")
     console.print(f"{assignments.height:,} contacts drawn for {plan.summary.height:,} agents "
                   f"and bots in {plan.period}, dealt to {len(plan.evaluators)} evaluators: "
-                  + ", ".join(f"{r['evaluator_id']} {r['len']}" for r in load.to_dicts()))
+                  + ", ".join(f"{plain(r['evaluator_id'])} {r['len']}"
+                              for r in load.to_dicts()))
     if short.height:
         console.print(f"[yellow]{short.height} agents or bots have fewer contacts than "
                       f"required; all of theirs were drawn[/yellow]")
     if output is not None:
-        console.print(f"assignment list written to {output}")
+        console.print(f"assignment list written to {plain(str(output))}")
     else:
-        console.print(render_rows(assignments.head(50).to_dicts(), columns,
+        console.print(render_rows(assignments.head(50).to_dicts(),
+                                  columns,
                                   title="first 50 assignments (use --output for all)"))
 
 
@@ -156,8 +159,9 @@ def new_session_cmd(
 
     info = save_session(workspace_from(workspace), session_id, actor=actor_name(actor),
                         title=title, expert_id=expert)
-    console.print(f"calibration session {info.session_id}: expert "
-                  f"{info.expert_id or 'none (consensus)'}, {info.evaluations} evaluations")
+    console.print(f"calibration session {plain(info.session_id)}: expert "
+                  f"{plain(info.expert_id or 'none (consensus)')}, {info.evaluations} "
+                  f"evaluations")
 
 
 @calibration_app.command("list")
@@ -173,7 +177,8 @@ def list_sessions_cmd(format: FormatOption = SummaryFormat.table,
     if not rows:
         console.print("no calibration sessions yet")
         return
-    console.print(render_rows(rows, ["session_id", "title", "expert_id", "evaluations",
+    console.print(render_rows(rows, ["session_id", "title",
+                                                             "expert_id", "evaluations",
                                      "contacts", "evaluators", "created_at"]))
 
 
@@ -194,8 +199,8 @@ def calibration_report_cmd(
         print_json(report.model_dump())
         return
     s = report.session
-    console.print(f"[bold]Calibration {s.session_id}[/bold]: {s.contacts} contacts, "
-                  f"{s.evaluators} evaluators; reference: {report.reference}")
+    console.print(f"[bold]Calibration {plain(s.session_id)}[/bold]: {s.contacts} contacts, "
+                  f"{s.evaluators} evaluators; reference: {plain(report.reference)}")
     console.print(render_rows([{
         "judgement": a.what, "level": a.level, "alpha": a.alpha,
         "agreement": format_value(a.percent_agreement, "ratio"),
@@ -206,17 +211,17 @@ def calibration_report_cmd(
         "evaluator": e.evaluator_id, "contacts": e.contacts,
         "score difference": e.mean_score_difference,
         "flag agreement": format_value(e.flag_agreement, "ratio"),
-        "flag": "[red]OUT OF TOLERANCE[/red]: " + "; ".join(e.reasons)
+        "flag": Text("OUT OF TOLERANCE: " + "; ".join(e.reasons), style="red")
         if e.outside_tolerance else "ok"} for e in report.evaluators],
         title=f"Evaluators (tolerance ±{report.score_tolerance:g} points, flags "
               f">= {report.flag_agreement_min:.0%})"))
     console.print(render_rows([{
         "item": i.item_id, "alpha": i.alpha,
         "agreement": format_value(i.percent_agreement, "ratio"),
-        "low": "[red]low[/red]" if i.low else ""} for i in report.items[:10]],
+        "low": Text("low", style="red") if i.low else ""} for i in report.items[:10]],
         title=f"Least agreed items (alpha below {report.alpha_min:g} is low)"))
     for note in report.notes:
-        console.print(f"note: {note}")
+        console.print(f"note: {plain(note)}")
 
 
 def register(qa_app: typer.Typer) -> None:

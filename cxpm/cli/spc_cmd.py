@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.text import Text
 
 from cxpm.cli.common import (
     FormatOption,
@@ -54,7 +55,7 @@ def spc_cmd(
         return
     unit = "ratio" if result.chart == "p" else None
     rows = [{"period": p.period, "value": p.value, "lcl": p.lcl, "ucl": p.ucl,
-             "signals": f"[red]{', '.join(p.signals)}[/red]" if p.signals else ""}
+             "signals": Text(', '.join(p.signals), style="red") if p.signals else ""}
             for p in result.points]
     console.print(render_rows(rows, units={"value": unit, "lcl": unit, "ucl": unit} if unit
                               else None))

@@ -75,7 +75,7 @@ class ItemAgreement(BaseModel):
 
 class CalibrationReport(BaseModel):
     session: SessionInfo
-    reference: str  # "expert <id>" or "consensus of the other evaluators"
+    reference: str  # "expert <id>" or "consensus of the other evaluators" (score: median)
     score_tolerance: float
     flag_agreement_min: float
     alpha_min: float
@@ -150,7 +150,8 @@ def calibration_report(workspace: Workspace, session_id: str,
                        params: Mapping[str, Any] | None = None) -> CalibrationReport:
     """Agreement, evaluator bias and the least agreed items of a calibration session. The
     reference is the session's expert when set (and they scored), else for each evaluator
-    the consensus of the other evaluators on the same contacts."""
+    the consensus of the other evaluators on the same contacts (the median of their scores,
+    the most common flag)."""
     params = resolve_params(params if params is not None else workspace.settings.params)
     info = next((s for s in list_sessions(workspace) if s.session_id == session_id), None)
     if info is None:
@@ -184,7 +185,10 @@ def calibration_report(workspace: Workspace, session_id: str,
     tolerance = float(params["qa.calibration.score_tolerance"])
     flag_min = float(params["qa.calibration.flag_agreement_min"])
     alpha_min = float(params["qa.calibration.alpha_min"])
-    score_bias = bias_against_reference(scores, expert, "interval")
+    # Without an expert, each evaluator's score reference is the median of the others: with
+    # the mean, one very lenient evaluator would drag the reference of every other
+    # evaluator and get them all flagged as strict.
+    score_bias = bias_against_reference(scores, expert, "interval" if expert else "ordinal")
     flag_bias = bias_against_reference(flags, expert, "nominal")
     contacts = {}
     for e in evaluations:

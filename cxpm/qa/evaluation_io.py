@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from cxpm.errors import CxpmError
 
@@ -37,6 +37,14 @@ class EvaluationInput(BaseModel):
     answers: dict[str, Any] = Field(default_factory=dict)
     origin: str = ""  # where it came from, for messages ("file.csv line 12")
 
+    @field_validator("evaluated_at")
+    @classmethod
+    def _naive_utc(cls, value: datetime) -> datetime:
+        # The web app may hand over an aware time; storage is naive UTC.
+        if value.tzinfo is not None:
+            return value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
 
 def parse_timestamp(text: str, timezone: str, where: str) -> datetime:
     """ISO 8601 date-time to naive UTC; without an offset it is local time of the workspace."""
@@ -61,7 +69,11 @@ def _text(value: Any) -> str | None:
 def _version(value: Any, where: str) -> int | None:
     if _blank(value):
         return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON 2.0
     try:
+        if isinstance(value, bool):
+            raise ValueError
         number = int(str(value).strip())
     except ValueError:
         raise CxpmError(f"{where}: form_version {value!r} is not a whole number") from None

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import ibis
 from pydantic import BaseModel
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from cxpm.errors import CxpmError
 from cxpm.qa.evaluation_io import EvaluationInput
 from cxpm.qa.form_store import FormCache
+from cxpm.qa.forms import Form
 from cxpm.qa.scoring import AnswerError, ScoredEvaluation, score_evaluation
 from cxpm.qa.sync import foreign_evaluation_ids, sync_evaluations
 from cxpm.store.db import audit_values, record_audit
@@ -49,11 +51,12 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _content_hash(evaluation: EvaluationInput, version: int) -> str:
-    data = evaluation.model_dump(mode="json", exclude={"origin", "form_version"})
+def _content_hash(evaluation: EvaluationInput, version: int, scored: ScoredEvaluation) -> str:
+    """What makes two entries of an evaluation the same: its fields and its answers as the
+    form reads them (so 5 and 5.0, or Yes and yes, are the same answer)."""
+    data = evaluation.model_dump(mode="json", exclude={"origin", "form_version", "answers"})
     data["form_version"] = version
-    data["answers"] = {k: None if v is None else str(v).strip()
-                       for k, v in sorted(evaluation.answers.items())}
+    data["answers"] = {item.item_id: item.answer for item in scored.items}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
@@ -71,6 +74,36 @@ def _snapshot(row: QaEvaluation) -> dict:
         "calibration_session_id": row.calibration_session_id,
         "answers": {a.item_id: a.answer for a in row.answers},
     }
+
+
+def contact_facts(workspace: Workspace,
+                  contact_ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+    """(handled_by, channel) of the evaluated contacts that are loaded in the warehouse."""
+    if not contact_ids:
+        return {}
+    contacts = workspace.warehouse.table("contacts")
+    wanted = ibis.memtable({"contact_id": list(dict.fromkeys(contact_ids))},
+                           schema={"contact_id": "string"})
+    rows = contacts.filter(contacts.contact_id.isin(wanted.contact_id)).select(
+        "contact_id", "handled_by", "channel").to_pyarrow().to_pylist()
+    return {r["contact_id"]: (r["handled_by"], r["channel"]) for r in rows}
+
+
+def _form_fits_contact(form: Form, facts: tuple[str | None, str | None] | None) -> list[str]:
+    """A form names who (agents, bots) and which channels it evaluates; an evaluation of a
+    loaded contact outside those is refused. Contacts not loaded yet are not checked."""
+    if facts is None:
+        return []
+    handled_by, channel = facts
+    problems = []
+    if handled_by is not None and handled_by not in form.applies_to:
+        who = {"agent": "an agent", "bot": "a bot"}.get(handled_by, handled_by)
+        problems.append(f"form {form.label} evaluates {' and '.join(form.applies_to)}s only, "
+                        f"but the contact was handled by {who}")
+    if channel is not None and form.channels and channel not in form.channels:
+        problems.append(f"form {form.label} is for {', '.join(form.channels)}, but the "
+                        f"contact's channel is {channel}")
+    return problems
 
 
 def _evaluation_values(evaluation: EvaluationInput, version: int, scored: ScoredEvaluation,
@@ -140,28 +173,36 @@ def save_evaluations(workspace: Workspace, evaluations: Sequence[EvaluationInput
     audits: list[dict[str, Any]] = []
     replaced: list[str] = []
     unchanged = 0
+    facts = contact_facts(workspace, [e.contact_id for e in evaluations if e.contact_id])
     with Session(workspace.app_db) as session:
         forms = FormCache(session)
         existing = _existing(session, ids)
         for evaluation in evaluations:
             where = evaluation.origin or f"evaluation {evaluation.evaluation_id}"
+            old = existing.get(evaluation.evaluation_id)
+            # Without a form_version, a saved evaluation keeps the version it was scored
+            # with: a later form version must not turn a re-import into a revision.
+            requested = evaluation.form_version
+            if requested is None and old is not None and old.form_id == evaluation.form_id:
+                requested = old.form_version
             try:
-                form, version = forms.get(evaluation.form_id, evaluation.form_version)
+                form, version = forms.get(evaluation.form_id, requested)
                 scored = score_evaluation(form, evaluation.answers)
+                problems += [f"{where}: {p}" for p in _form_fits_contact(
+                    form, facts.get(evaluation.contact_id or ""))]
             except AnswerError as exc:
                 problems += [f"{where}: {p}" for p in exc.problems]
                 continue
             except CxpmError as exc:
                 problems.append(f"{where}: {exc}")
                 continue
-            digest = _content_hash(evaluation, version)
-            old = existing.get(evaluation.evaluation_id)
+            digest = _content_hash(evaluation, version, scored)
             if old is not None and old.content_hash == digest:
                 unchanged += 1
                 continue
             if old is not None and not replace:
-                problems.append(f"{where}: evaluation {evaluation.evaluation_id} is already "
-                                f"saved with other answers; use --replace to revise it")
+                problems.append(f"{where}: already saved with other answers; use --replace "
+                                f"to revise it")
                 continue
             values = _evaluation_values(evaluation, version, scored, digest,
                                         old.created_at if old else now, now)
@@ -213,11 +254,16 @@ def _existing(session: Session, ids: Sequence[str]) -> dict[str, QaEvaluation]:
 
 def _ensure_sessions(session: Session, session_ids: set[str | None], actor: str,
                      now: datetime) -> None:
-    """Evaluations name their calibration session; one named for the first time is created."""
+    """Evaluations name their calibration session; one named for the first time is created
+    (audited like one created with `cxpm qa calibration new`)."""
     for session_id in sorted(i for i in session_ids if i):
         if session.get(QaCalibrationSession, session_id) is None:
             session.add(QaCalibrationSession(session_id=session_id, created_at=now,
                                              created_by=actor))
+            record_audit(session, actor=actor, action="create",
+                         entity="qa_calibration_session", entity_id=session_id, before=None,
+                         after={"title": None, "expert_id": None},
+                         note="named by an imported evaluation")
     session.flush()
 
 

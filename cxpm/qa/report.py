@@ -22,8 +22,12 @@ ACCURACY_METRICS = ("customer_critical_accuracy", "business_critical_accuracy",
                     "compliance_critical_accuracy", "noncritical_accuracy")
 REPORT_METRICS = (*ACCURACY_METRICS, "qa_score")
 # Friendly names accepted by --by, mapped to the dimension columns.
-DIMENSION_ALIASES = {"agent": "agent_id", "evaluator": "evaluator_id", "form": "form_id",
-                     "item": "item_id"}
+DIMENSION_ALIASES = {"agent": "agent_id", "evaluator": "evaluator_id", "form": "form_id"}
+# Evaluation dimensions the metric engine takes from the roster (site and vendor only where
+# the contact has none).
+ROSTER_DIMENSIONS = ("team", "site", "vendor")
+# Dimensions of answers, not of evaluations: the report's rows count evaluations.
+ITEM_DIMENSIONS = ("item_id", "item", "section_id", "category")
 
 
 class Accuracy(BaseModel):
@@ -75,7 +79,11 @@ def canonical_dimension(name: str) -> str:
     return DIMENSION_ALIASES.get(name, name)
 
 
-def latest_evaluation_month(evaluations: ir.Table) -> date:
+def latest_evaluation_month(evaluations: ir.Table, include_calibration: bool = False) -> date:
+    """The month of the latest evaluation the quality metrics count (calibration
+    evaluations only with `include_calibration`)."""
+    if not include_calibration:
+        evaluations = evaluations.filter(evaluations.calibration_session_id.isnull())
     latest = evaluations.aggregate(latest=evaluations[LOCAL_TIME_COLUMN].max()).to_pyarrow()
     value = latest.column("latest")[0].as_py()
     if value is None:
@@ -90,22 +98,28 @@ def _key(record: Mapping[str, Any], by: Sequence[str]) -> tuple:
 
 def _population(tables: Mapping[str, ir.Table], by: list[str], first: date, last: date,
                 params: Mapping[str, Any]) -> dict[tuple, int] | None:
-    """Handled contacts per group: the population a group's sample is drawn from. Team is
-    not a contact dimension: it is reached through each contact's agent and the roster."""
+    """Handled contacts per group: the population a group's sample is drawn from. Grouped
+    the way the evaluations are: team through each contact's agent and the roster, site and
+    vendor from the roster where the contact has none."""
     if any(d in ("evaluator_id", "form_id") for d in by):
         return None
-    through_team = "team" in by
-    contact_by = [("agent_id" if d == "team" else d) for d in by]
-    contact_by = list(dict.fromkeys(contact_by))
-    records = to_records(compute(tables, ["handled"], by=contact_by, grain="all", start=first,
-                                 end=last, params=params))
-    if not through_team:
+    from_roster = [d for d in by if d in ROSTER_DIMENSIONS]
+    if not from_roster:
+        records = to_records(compute(tables, ["handled"], by=by, grain="all", start=first,
+                                     end=last, params=params))
         return {_key(r, by): int(r["value"] or 0) for r in records}
-    roster = tables["roster"].select("agent_id", "team").to_pyarrow().to_pylist()
-    team_of = {r["agent_id"]: r["team"] for r in roster}
+    contact_by = list(dict.fromkeys([*(d for d in by if d != "team"), "agent_id"]))
+    records = to_records(compute(tables, ["handled"], by=contact_by, grain="all",
+                                 start=first, end=last, params=params))
+    roster = tables["roster"].select("agent_id", *ROSTER_DIMENSIONS).to_pyarrow().to_pylist()
+    roster_of = {r["agent_id"]: r for r in roster}
     totals: dict[tuple, int] = {}
     for r in records:
-        row = {**r, "team": team_of.get(r.get("agent_id"))}
+        person = roster_of.get(r.get("agent_id"), {})
+        row = dict(r)
+        for d in from_roster:
+            if d == "team" or row.get(d) is None:
+                row[d] = person.get(d)
         key = _key(row, by)
         totals[key] = totals.get(key, 0) + int(r["value"] or 0)
     return totals
@@ -126,8 +140,14 @@ def build_qa_report(tables: Mapping[str, ir.Table], *, period: str | None = None
                     top: int = 10) -> QaReport:
     """The quality report of a month (default: the latest month with evaluations)."""
     params = resolve_params(params or {})
+    items = [d for d in by if d in ITEM_DIMENSIONS]
+    if items:
+        raise CxpmError(f"the quality report counts evaluations and cannot be split by "
+                        f"{', '.join(items)}; the items behind critical errors are in its "
+                        f"Pareto (or use the item_error_rate metric)")
     by = list(dict.fromkeys(canonical_dimension(d) for d in by))
-    first = parse_period(period) if period else latest_evaluation_month(tables["evaluations"])
+    first = parse_period(period) if period else latest_evaluation_month(
+        tables["evaluations"], bool(params["qa.include_calibration"]))
     last = month_end(first)
     confidence = params["qa.sample.confidence"]
     margin = params["qa.sample.margin"]
