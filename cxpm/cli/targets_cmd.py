@@ -118,7 +118,8 @@ def import_cmd(
     from cxpm.targets.files import read_targets
     from cxpm.targets.store import set_targets
 
-    saved = set_targets(workspace_from(workspace), read_targets(file), actor=actor_name(actor))
+    ws = workspace_from(workspace)
+    saved = set_targets(ws, read_targets(file, ws.metric_catalog()), actor=actor_name(actor))
     console.print(f"{len(saved)} targets imported")
 
 

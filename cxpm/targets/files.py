@@ -13,9 +13,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from cxpm.errors import CxpmError
+from cxpm.metrics.catalog import Catalog
 from cxpm.targets.model import (
     TargetInfo,
     TargetSpec,
+    checked_definition,
     parse_month_or_date,
     parse_scope,
     scope_key,
@@ -34,12 +36,13 @@ def _spec(raw: dict[str, Any], where: str) -> TargetSpec:
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
         if name == "scope":
-            values[name] = parse_scope(value) if isinstance(value, str) else {
-                str(k): str(v) for k, v in dict(value).items()}
+            values[name] = _scope(value, where)
         elif name in _DATES:
             values[name] = parse_month_or_date(str(value), f"{where}: {name}")
         elif name in _NUMBERS:
             try:
+                if isinstance(value, bool):
+                    raise TypeError
                 values[name] = float(value)
             except (TypeError, ValueError):
                 raise CxpmError(f"{where}: {name} {value!r} is not a number") from None
@@ -55,8 +58,21 @@ def _spec(raw: dict[str, Any], where: str) -> TargetSpec:
         raise CxpmError(f"{where}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
 
 
-def read_targets(path: Path) -> list[TargetSpec]:
-    """Targets from a .csv or .json file; errors name the line or entry."""
+def _scope(value: Any, where: str) -> dict[str, str]:
+    if isinstance(value, str):
+        try:
+            return parse_scope(value)
+        except CxpmError as exc:
+            raise CxpmError(f"{where}: {exc}") from None
+    if not isinstance(value, dict):
+        raise CxpmError(f"{where}: scope must be an object of dimension values or "
+                        f"DIM=VALUE text, got {value!r}")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def read_targets(path: Path, catalog: Catalog | None = None) -> list[TargetSpec]:
+    """Targets from a .csv or .json file; errors name the file and the line or entry. With
+    a `catalog`, each target is also checked against its metric (checked_definition)."""
     if path.suffix.lower() not in (".csv", ".json"):
         raise CxpmError(f"{path.name}: target files are .csv or .json")
     try:
@@ -79,18 +95,32 @@ def read_targets(path: Path) -> list[TargetSpec]:
         header = [h.strip() for h in reader.fieldnames or []]
         unknown = [h for h in header if h not in COLUMNS]
         if unknown:
-            raise CxpmError(f"{path.name}: unknown column(s) {', '.join(unknown)}; columns "
-                            f"are {', '.join(COLUMNS)}")
+            raise CxpmError(f"{path.name} line 1: unknown column(s) {', '.join(unknown)}; "
+                            f"columns are {', '.join(COLUMNS)}")
         reader.fieldnames = header
-        entries = [(row, f"{path.name} line {line}") for line, row in
-                   enumerate(reader, start=2)]
+        # line_num, not a count of rows: blank lines and quoted line breaks take lines too.
+        entries = [(row, f"{path.name} line {reader.line_num}") for row in reader]
     for entry, where in entries:
+        if None in entry:
+            raise CxpmError(f"{where}: more cells than the header has columns")
         unknown = [k for k in entry if k not in COLUMNS]
         if unknown:
             raise CxpmError(f"{where}: unknown field(s) {', '.join(map(str, unknown))}")
     specs = [_spec(entry, where) for entry, where in entries]
     if not specs:
         raise CxpmError(f"{path.name}: no targets in the file")
+    first_seen: dict[tuple, str] = {}
+    for spec, (_, where) in zip(specs, entries, strict=True):
+        key = (spec.metric, scope_key(spec.scope), spec.valid_from)
+        if key in first_seen:
+            raise CxpmError(f"{where}: same metric, scope and valid_from as "
+                            f"{first_seen[key]}")
+        first_seen[key] = where.removeprefix(f"{path.name} ")
+        if catalog is not None:
+            try:
+                checked_definition(spec, catalog)
+            except CxpmError as exc:
+                raise CxpmError(f"{where}: {exc}") from None
     return specs
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import date
 from typing import Literal
 
@@ -41,10 +43,15 @@ def scope_key(scope: dict[str, str]) -> str:
     return ";".join(f"{k}={scope[k]}" for k in sorted(scope))
 
 
+# A `;` or `,` separates two scope entries only where a `DIM=` follows, so that values
+# such as "Cards, Loans" survive an export and import.
+_SCOPE_SEPARATOR = re.compile(r"[;,](?=\s*[A-Za-z_][A-Za-z0-9_]*\s*=)")
+
+
 def parse_scope(text: str | None) -> dict[str, str]:
     """`program=billing;channel=voice` (also comma-separated) into a dict."""
     scope: dict[str, str] = {}
-    for part in (text or "").replace(",", ";").split(";"):
+    for part in _SCOPE_SEPARATOR.split(text or ""):
         if not part.strip():
             continue
         key, sep, value = part.partition("=")
@@ -70,6 +77,11 @@ def parse_month_or_date(text: str, what: str) -> date:
 def checked_definition(spec: TargetSpec, catalog: Catalog) -> MetricDefinition:
     """The metric of a target, after checking the target makes sense for it."""
     definition = catalog.get(spec.metric)
+    for name in ("value", "warning", "benchmark_value"):
+        number = getattr(spec, name)
+        if number is not None and not math.isfinite(number):
+            raise CxpmError(f"target for {spec.metric}: {name} must be a finite number, "
+                            f"got {number}")
     if definition.direction not in ("higher", "lower"):
         raise CxpmError(f"metric {spec.metric} has no better direction ({definition.direction}); "
                         f"targets need a metric where higher or lower is better")
@@ -93,11 +105,14 @@ def checked_definition(spec: TargetSpec, catalog: Catalog) -> MetricDefinition:
 def judge(value: float | None, target: float, warning: float | None,
           direction: str) -> Status:
     """met: at or better than the target; warning: worse than the target but at or better
-    than the warning threshold; missed: worse than both; no data: no value."""
+    than the warning threshold; missed: worse than both; no data: no value. A value equal to
+    a threshold up to floating-point rounding (0.1 + 0.2 against 0.3) counts as equal."""
     if value is None:
         return "no data"
 
     def at_or_better(threshold: float) -> bool:
+        if math.isclose(value, threshold, rel_tol=1e-9, abs_tol=1e-12):
+            return True
         return value >= threshold if direction == "higher" else value <= threshold
 
     if at_or_better(target):
