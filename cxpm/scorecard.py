@@ -191,7 +191,9 @@ def build_scorecard(tables: Mapping[str, ir.Table], *, period: str | None = None
             trend=[by_month.get(m) for m in recent],
             **attainment.model_dump()))
     current_key, previous_key = current.isoformat()[:7], previous.isoformat()[:7]
-    if not rows or ("offered" in metrics and not any(r.metric == "offered" for r in rows)):
+    offered_computed = "offered" in metrics and not any(u.metric == "offered"
+                                                        for u in unavailable)
+    if not rows or (offered_computed and not any(r.metric == "offered" for r in rows)):
         raise CxpmError(f"no data for {current_key} or {previous_key}: no contacts in either "
                         "month")
     return Scorecard(period=current_key, previous_period=previous_key, by=list(by), rows=rows,

@@ -24,6 +24,9 @@ review_app = typer.Typer(help="Monthly performance review: missed targets, speci
                          "drill-down.", invoke_without_command=True)
 
 
+FINDING_LABELS = {"missed_target": "missed", "warning": "warning", "signal": "signal"}
+
+
 class ReviewGrain(StrEnum):
     day = "day"
     week = "week"
@@ -64,14 +67,23 @@ def review(
     if not result.findings:
         console.print(f"{result.period}: every target met and no special cause found")
         return
-    rows = [{"kind": f.kind.replace("_", " "), "metric": f.metric,
-             **{d: f.dimensions.get(d) for d in result.by},
+    # The rule ids go with the kind so that the metric column keeps its width on a narrow
+    # terminal.
+    rows = [{"finding": FINDING_LABELS[f.kind] + (" " + ",".join(f.signals) if f.signals
+                                                   else ""),
+             "metric": f.metric, **{d: f.dimensions.get(d) for d in result.by},
              "period": f.period[:10], "value": format_value(f.value, f.unit),
-             "target / centre": format_value(f.target, f.unit),
-             "signals": ", ".join(f.signals), "impact": f.impact}
+             "against": format_value(f.target, f.unit), "impact": f.impact}
             for f in result.findings[:top]]
-    console.print(render_rows(rows, title=f"Review {result.period}: {len(result.findings)} "
-                              f"findings by impact (control charts by {result.grain})"))
+    count = len(result.findings)
+    shown = f"top {top} of " if count > top else ""
+    console.print(render_rows(rows, title=f"Review {result.period}: {shown}{count} "
+                              f"finding{'s' if count != 1 else ''} by impact in contacts; "
+                              f"value against target, or against the centre line of the "
+                              f"control chart by {result.grain}"))
+    if result.unavailable:
+        console.print(f"Not reviewed (cannot be computed this way): "
+                      f"{', '.join(result.unavailable)}")
 
 
 @review_app.command("drill")
@@ -100,7 +112,9 @@ def drill_cmd(
         print_json(result.model_dump())
         return
     unit = result.unit
-    console.print(f"{metric} {result.period}: {format_value(result.value, unit)} "
+    filters = "; ".join(f"{k}={','.join(v)}" for k, v in result.where.items())
+    console.print(f"{metric}{f' ({filters})' if filters else ''} by {result.child}, "
+                  f"{result.period}: {format_value(result.value, unit)} "
                   f"(target {format_value(result.target, unit)}, gap "
                   f"{format_value(result.gap, unit)}); {result.previous_period}: "
                   f"{format_value(result.previous_value, unit)}")
@@ -109,7 +123,8 @@ def drill_cmd(
         "value": format_value(c.value, unit),
         "gap contribution": format_value(c.gap_contribution, unit),
         "mix effect": format_value(c.mix_effect, unit),
-        "rate effect": format_value(c.rate_effect, unit)} for c in result.children]))
+        "rate effect": format_value(c.rate_effect, unit)} for c in result.children],
+        units={"volume": "count"}))
 
 
 def register(app: typer.Typer) -> None:

@@ -56,8 +56,49 @@ class Drill(BaseModel):
     children: list[ChildEffect]
 
 
-def _by_child(records: list[dict[str, Any]], child: str) -> dict[Any, dict[str, Any]]:
-    return {r[child]: r for r in records}
+Children = Mapping[str | None, tuple[float, float | None]]
+
+
+def decompose(current: Children, previous: Children,
+              target: float | None) -> list[ChildEffect]:
+    """The formulas above for children given as {child: (volume n, value r)} of this and
+    the previous period (a child with no volume has no value). Shares and totals come from
+    the children themselves, so both sums are exact up to rounding. Children in the order
+    of the union, this period's first."""
+    def total(children: Children) -> tuple[float, float | None]:
+        volume = sum(n for n, _ in children.values())
+        if not volume:
+            return 0.0, None
+        return volume, sum(n * r for n, r in children.values() if n and r is not None) / volume
+
+    volume_now, _ = total(current)
+    volume_before, previous_total = total(previous)
+    effects = []
+    for key in dict.fromkeys([*current, *previous]):
+        n1, value1 = current.get(key, (0.0, None))
+        n0, value0 = previous.get(key, (0.0, None))
+        r1 = value1 if n1 else None
+        r0 = value0 if n0 else None
+        w1 = n1 / volume_now if volume_now else None
+        w0 = n0 / volume_before if volume_before else None
+        contribution = None
+        if target is not None and w1 is not None:
+            contribution = w1 * (r1 - target) if r1 is not None else 0.0
+        mix = rate = None
+        if w1 is not None and w0 is not None and previous_total is not None:
+            base = r0 if r0 is not None else previous_total
+            mix = (w1 - w0) * (base - previous_total)
+            rate = w1 * (r1 - base) if r1 is not None else 0.0
+        effects.append(ChildEffect(
+            child=key, volume=n1, share=w1, value=r1, previous_value=r0, previous_share=w0,
+            gap_contribution=contribution, mix_effect=mix, rate_effect=rate))
+    return effects
+
+
+def _children(records: list[dict[str, Any]], child: str) -> dict[str | None, tuple[float,
+                                                                                float | None]]:
+    return {None if r[child] is None else str(r[child]):
+            (float(r["denominator"] or 0), r["value"]) for r in records}
 
 
 def _total(tables: Mapping[str, ir.Table], metric: str, where: Mapping[str, Sequence[str]],
@@ -86,10 +127,14 @@ def drill(tables: Mapping[str, ir.Table], catalog: Catalog, *, metric: str, chil
     previous = previous_month(current)
     kwargs = {"by": [child], "where": where, "grain": "all", "params": params,
               "catalog": catalog}
-    now = _by_child(to_records(compute(tables, [metric], start=current,
+    now = _children(to_records(compute(tables, [metric], start=current,
                                        end=month_end(current), **kwargs)), child)
-    before = _by_child(to_records(compute(tables, [metric], start=previous,
+    before = _children(to_records(compute(tables, [metric], start=previous,
                                           end=month_end(previous), **kwargs)), child)
+    if not any(n for n, _ in [*now.values(), *before.values()]):
+        filters = "; ".join(f"{k}={','.join(v)}" for k, v in where.items())
+        raise CxpmError(f"no {metric} data in {current.isoformat()[:7]} or "
+                        f"{previous.isoformat()[:7]}" + (f" for {filters}" if filters else ""))
     total_now = _total(tables, metric, where, current, params, catalog)
     total_before = _total(tables, metric, where, previous, params, catalog)
     value = total_now["value"] if total_now else None
@@ -98,29 +143,8 @@ def drill(tables: Mapping[str, ir.Table], catalog: Catalog, *, metric: str, chil
     target_info = TargetBook(targets).find(metric, scope, current) if len(scope) == len(
         where) else None
     target = target_info.value if target_info else None
-    volume_now = sum(float(r["denominator"] or 0) for r in now.values())
-    volume_before = sum(float(r["denominator"] or 0) for r in before.values())
-    children = []
-    for key in sorted(set(now) | set(before), key=lambda k: (k is None, str(k))):
-        cur, old = now.get(key), before.get(key)
-        n1 = float(cur["denominator"] or 0) if cur else 0.0
-        n0 = float(old["denominator"] or 0) if old else 0.0
-        w1 = n1 / volume_now if volume_now else None
-        w0 = n0 / volume_before if volume_before else None
-        r1 = cur["value"] if cur and n1 else None
-        r0 = old["value"] if old and n0 else None
-        gap_part = w1 * (r1 - target) if (w1 is not None and r1 is not None
-                                          and target is not None) else (
-            0.0 if target is not None and not n1 else None)
-        mix = rate = None
-        if w1 is not None and w0 is not None and previous_value is not None:
-            base = r0 if r0 is not None else previous_value
-            mix = (w1 - w0) * (base - previous_value)
-            rate = w1 * (r1 - base) if r1 is not None else 0.0
-        children.append(ChildEffect(
-            child=None if key is None else str(key), volume=n1, share=w1, value=r1,
-            previous_value=r0, previous_share=w0, gap_contribution=gap_part,
-            mix_effect=mix, rate_effect=rate))
+    children = sorted(decompose(now, before, target), key=lambda c: (c.child is None,
+                                                                     str(c.child)))
     children.sort(key=lambda c: -(abs(c.gap_contribution) if c.gap_contribution is not None
                                   else abs((c.mix_effect or 0) + (c.rate_effect or 0))))
     return Drill(metric=metric, unit=definition.unit, direction=definition.direction,

@@ -84,18 +84,25 @@ def chart_kind(definition: MetricDefinition) -> str:
 
 
 def _impact(volume: float | None, gap: float | None, reference: float | None,
-            unit: str) -> float | None:
-    """The gap in contacts: the group's offered contacts × |gap| for ratio metrics (for an
-    abandonment rate, the contacts abandoned beyond target; for an accuracy, the contacts
-    with an error), × |gap| / |reference| for other units (seconds, currency, counts), so
-    findings of every metric rank on one scale."""
+            definition: MetricDefinition) -> float | None:
+    """The gap in contacts. For a proportion of counted contacts or evaluations (the metrics
+    charted as p-charts: abandonment, service level, the accuracies…) it is the group's
+    offered contacts × |gap|: the contacts abandoned beyond target, the contacts with an
+    error. For everything else (seconds, currency, counts, ratios of time such as
+    occupancy, annualised rates) the gap is taken relative to the reference, contacts ×
+    |gap| / |reference|, so findings of every metric rank on one scale."""
     if volume is None or gap is None:
         return None
-    if unit == "ratio":
+    if chart_kind(definition) == "p":
         return volume * abs(gap)
     if not reference:
         return None
     return volume * abs(gap) / abs(reference)
+
+
+# Annualised rates from the roster explode over a week or a day (one leaver in a week is a
+# huge annual rate), so they are charted by month only.
+MONTHLY_ONLY_SOURCES = ("roster_periods",)
 
 
 def _contact_volume(tables: Mapping[str, ir.Table], by: Sequence[str], grain: str,
@@ -113,7 +120,8 @@ def _contact_volume(tables: Mapping[str, ir.Table], by: Sequence[str], grain: st
 
 
 def _target_findings(card, volumes: Mapping[tuple, float | None],
-                     contacts: Mapping[tuple, float], by: Sequence[str]) -> list[Finding]:
+                     contacts: Mapping[tuple, float], by: Sequence[str],
+                     catalog: Catalog) -> list[Finding]:
     findings = []
     for row in card.rows:
         if row.status not in ("missed", "warning"):
@@ -126,7 +134,7 @@ def _target_findings(card, volumes: Mapping[tuple, float | None],
             title=row.title, family=row.family, unit=row.unit, direction=row.direction,
             dimensions=row.dimensions, period=card.period, value=row.value,
             target=row.target, gap=gap, volume=volume,
-            impact=_impact(volume, gap, row.target, row.unit),
+            impact=_impact(volume, gap, row.target, catalog.get(row.metric)),
             signals=[], chart=None))
     return findings
 
@@ -138,15 +146,38 @@ def period_end(start: date, grain: str) -> date:
     return start + timedelta(days=GRAIN_DAYS[grain] - 1)
 
 
+def chart_window(contacts: ir.Table, last: date, grain: str,
+                 history: int) -> tuple[date, date, date]:
+    """(history start, first day, last day) of what a review charts for the month ending
+    `last`: `history` periods back, from the first day with contacts, up to the end of the
+    month or the last day with contacts if earlier. Only periods wholly between the first
+    and last day are charted (`is_complete`): a week cut by the start or the end of the
+    data, or by the end of the month, would look like a drop in volume."""
+    history_start = last - timedelta(days=GRAIN_DAYS[grain] * history)
+    span = contacts.aggregate(first=contacts[LOCAL_TIME_COLUMN].min(),
+                              latest=contacts[LOCAL_TIME_COLUMN].max()).to_pyarrow()
+    first_local = span.column("first")[0].as_py()
+    latest_local = span.column("latest")[0].as_py()
+    first = max(history_start, first_local.date()) if first_local else history_start
+    final = min(last, latest_local.date()) if latest_local else last
+    return history_start, first, final
+
+
+def is_complete(start: date, grain: str, first: date, last: date) -> bool:
+    """Whether the period starting `start` lies wholly within the days first…last."""
+    return start >= first and period_end(start, grain) <= last
+
+
 def _signal_findings(records: list[dict[str, Any]], catalog: Catalog, by: Sequence[str],
-                     first: date, last: date, grain: str, data_from: date,
+                     month: date, grain: str, window: tuple[date, date, date],
                      contacts: Mapping[tuple, float]) -> list[Finding]:
-    """Signals on complete periods only: a week cut by the start of the data or the end of
-    the month would look like a drop in volume."""
+    """Signals on points of complete periods (`chart_window`) that start in `month`."""
+    _, data_from, complete_to = window
+    first, last = month, month_end(month)
     series: dict[tuple, list[dict[str, Any]]] = {}
     for record in records:
         start = datetime.fromisoformat(record["period_start"]).date()
-        if record["value"] is None or start < data_from or period_end(start, grain) > last:
+        if record["value"] is None or not is_complete(start, grain, data_from, complete_to):
             continue
         key = (record["metric"], tuple(record.get(d) for d in by))
         series.setdefault(key, []).append(record)
@@ -174,7 +205,7 @@ def _signal_findings(records: list[dict[str, Any]], catalog: Catalog, by: Sequen
                 direction=definition.direction, dimensions=dict(zip(by, dims, strict=True)),
                 period=record["period_start"], value=point.value, target=chart.center,
                 gap=gap, volume=volume,
-                impact=_impact(volume, gap, chart.center, definition.unit),
+                impact=_impact(volume, gap, chart.center, definition),
                 signals=point.signals, chart=kind))
     return findings
 
@@ -194,28 +225,35 @@ def build_review(tables: Mapping[str, ir.Table], catalog: Catalog, *,
     params = resolve_params(params or {})
     current = parse_period(period) if period else latest_period(tables["contacts"])
     last = month_end(current)
-    metric_ids = list(dict.fromkeys([*metrics, *(t.metric for t in targets)]))
+    requested = list(dict.fromkeys([*metrics, *(t.metric for t in targets)]))
+    monthly, cannot_split = compute_each(tables, requested, by=list(by), grain="month",
+                                         start=current, end=last, params=params,
+                                         catalog=catalog)
+    # Metrics that cannot be split by `by` (contact metrics by team) are listed as
+    # unavailable and left out, rather than failing the scorecard's check for contacts.
+    unsplittable = {u.metric for u in cannot_split}
+    metric_ids = [m for m in requested if m not in unsplittable]
+    if not metric_ids:
+        raise CxpmError(f"no review metric can be computed this way: "
+                        f"{cannot_split[0].reason}")
     card = build_scorecard(tables, period=current.isoformat()[:7], by=by, params=params,
                            catalog=catalog, metrics=metric_ids, targets=targets)
-    monthly, _ = compute_each(tables, metric_ids, by=list(by), grain="month", start=current,
-                              end=last, params=params, catalog=catalog)
     volumes = {(r["metric"], tuple(r.get(d) for d in by)):
                (r["denominator"] if catalog.get(r["metric"]).is_ratio else r["value"])
                for r in monthly}
-    history_start = last - timedelta(days=GRAIN_DAYS[grain] * history)
-    contacts = tables["contacts"]
-    earliest = contacts.aggregate(first=contacts[LOCAL_TIME_COLUMN].min()).to_pyarrow()
-    first_local = earliest.column("first")[0].as_py()
-    data_from = max(history_start, first_local.date() if first_local else history_start)
-    fine, unavailable = compute_each(tables, metric_ids, by=list(by), grain=grain,
+    window = chart_window(tables["contacts"], last, grain, history)
+    history_start = window[0]
+    charted = [m for m in metric_ids if grain == "month"
+               or catalog.get(m).source not in MONTHLY_ONLY_SOURCES]
+    fine, unavailable = compute_each(tables, charted, by=list(by), grain=grain,
                                      start=history_start, end=last, params=params,
                                      catalog=catalog)
     monthly_contacts = _contact_volume(tables, by, "all", current, last, params, catalog)
     fine_contacts = _contact_volume(tables, by, grain, history_start, last, params, catalog)
-    findings = _target_findings(card, volumes, monthly_contacts, by) + _signal_findings(
-        fine, catalog, by, current, last, grain, data_from, fine_contacts)
+    findings = _target_findings(card, volumes, monthly_contacts, by, catalog) + _signal_findings(
+        fine, catalog, by, current, grain, window, fine_contacts)
     findings.sort(key=lambda f: (f.impact is None, -(f.impact or 0), f.metric))
     return Review(period=current.isoformat()[:7], by=list(by), grain=grain, history=history,
                   findings=findings,
-                  unavailable=sorted({u.metric for u in unavailable}
+                  unavailable=sorted(unsplittable | {u.metric for u in unavailable}
                                      | {u.metric for u in card.unavailable}))
