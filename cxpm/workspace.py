@@ -102,6 +102,6 @@ def init_workspace(path: Path, timezone: str = "UTC", *, exist_ok: bool = False)
     return workspace
 
 
-def open_workspace(path: Path) -> Workspace:
+def open_workspace(path: Path | str) -> Workspace:
     """Open an existing workspace (the caller resolved `path`)."""
-    return Workspace(path)
+    return Workspace(Path(path))

@@ -26,7 +26,8 @@ def demo(
     no_serve: Annotated[bool, typer.Option(
         "--no-serve", help="Do not start the web app afterwards.")] = False,
 ) -> None:
-    """Simulate a contact-center operation, load it through ingest and show the scorecard."""
+    """Simulate a contact-center operation, load it through ingest (evaluations through
+    cxpm qa, scored with the demo's forms) and show the scorecard."""
     from cxpm.demo.build import build_demo
     from cxpm.scorecard import build_scorecard
 
@@ -43,6 +44,12 @@ def demo(
     console.print(render_rows([s.model_dump() for s in result.summaries],
                               ["table", "read", "loaded", "quarantined", "duplicates"],
                               title="Loaded through ingest"))
+    quality = result.quality
+    sessions = quality.calibration_sessions
+    console.print(f"Quality: forms {', '.join(quality.forms)}; {quality.evaluations:,} "
+                  f"evaluations scored item by item ({quality.bot_evaluations:,} of bots)"
+                  + (f"; calibration sessions {', '.join(sessions)} (expert "
+                     f"{quality.expert_id})" if sessions else ""), highlight=False)
     card = build_scorecard(ws.warehouse.tables(), params=ws.metric_params(),
                            catalog=ws.metric_catalog())
     ws.close()
@@ -54,6 +61,9 @@ def demo(
         f"cxpm metrics compute --workspace {folder} --by channel --grain month",
         f"cxpm metrics explain service_level --workspace {folder}",
         f"cxpm quarantine list --workspace {folder}",
+        f"cxpm qa report --workspace {folder} --by site",
+        *([f"cxpm qa calibration report {sessions[-1]} --workspace {folder}"]
+          if sessions else []),
         "docs/quickstart.md explains loading your own exports (cxpm init, cxpm ingest).",
     ):
         console.print(f"  {line}", highlight=False)

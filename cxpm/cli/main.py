@@ -16,6 +16,7 @@ from cxpm.cli import (
     ingest_cmd,
     metrics_cmd,
     qa_cmd,
+    report_cmd,
     review_cmd,
     scorecard_cmd,
     spc_cmd,
@@ -64,6 +65,7 @@ targets_cmd.register(app)
 awards_cmd.register(app)
 review_cmd.register(app)
 spc_cmd.register(app)
+report_cmd.register(app)
 actions_cmd.register(app)
 
 

@@ -9,8 +9,10 @@ long breaks, aux time, unplanned absence) -> bots and self-service with escalati
 (contacts.py) -> an event-driven FCFS queue per pool with impatient customers that only
 uses agents inside their productive windows (queueing.py) -> transfers to a shared tier-2
 team -> resolution, repeat contacts, revenue (journeys.py) -> the ACD state log built from
-the served contacts (states.py) -> surveys and QA evaluations driven by what happened
-(feedback.py) -> training and monthly costs (ledger.py) -> canonical CSV (files.py).
+the served contacts (states.py) -> surveys driven by what happened (feedback.py) -> QA
+evaluations answering every item of the demo's forms, from the same risk, with a monthly
+calibration session and one lenient evaluator (quality.py, answers.py, forms/) -> training
+and monthly costs (ledger.py) -> canonical CSV, evaluations as import JSON (files.py).
 """
 
 from cxpm.demo.simulate import DEFAULT_END_DATE, simulate_operation

@@ -1,4 +1,5 @@
-"""Build the demo workspace: simulate an operation, then load it through the normal ingest."""
+"""Build the demo workspace: simulate an operation, load it through the normal ingest, and
+import its evaluation forms and item-level evaluations through cxpm qa."""
 
 from __future__ import annotations
 
@@ -19,14 +20,30 @@ DEMO_TIMEZONE = "America/New_York"
 # Load order: reference data first, facts after (no table depends on another at ingest,
 # but this reads naturally in the summary).
 LOAD_ORDER = ("roster", "training", "schedules", "agent_states", "forecasts", "contacts",
-              "evaluations", "surveys", "costs")
+              "surveys", "costs")
+# Evaluations are not ingested: they are answers to forms, scored by cxpm qa.
+QA_FILE = "evaluations"
+DEMO_ACTOR = "cxpm demo"
+
+
+class QualitySummary(BaseModel):
+    """What the demo imported through cxpm qa."""
+
+    forms: list[str]  # "voice@1"
+    evaluations: int
+    bot_evaluations: int
+    calibration_sessions: list[str]
+    expert_id: str
+    seconds: float
 
 
 class DemoResult(BaseModel):
     workspace: Path
+    files: dict[str, list[Path]]  # what the simulation wrote under raw/
     summaries: list[IngestSummary]
+    quality: QualitySummary
     simulate_seconds: float
-    load_seconds: float
+    load_seconds: float  # ingest and the quality import together
 
 
 def _prepare_folder(path: Path) -> None:
@@ -61,14 +78,47 @@ def build_demo(path: Path, *, days: int = 90, scale: float = 1.0, seed: int = 7,
                                timezone=DEMO_TIMEZONE, progress=progress)
     simulated = time.perf_counter()
     summaries = []
-    tables = [t for t in LOAD_ORDER if t in files] + [t for t in files if t not in LOAD_ORDER]
+    tables = [t for t in LOAD_ORDER if t in files] + [
+        t for t in files if t not in LOAD_ORDER and t != QA_FILE]
     for index, table in enumerate(tables):
         if progress:
-            progress(f"loading {table}", index / len(tables))
+            progress(f"loading {table}", index / (len(tables) + 1))
         summaries.append(ingest(workspace, table, files[table]))
+    if progress:
+        progress("scoring quality evaluations", len(tables) / (len(tables) + 1))
+    quality = import_quality(workspace, files[QA_FILE][0])
     if progress:
         progress("loaded", 1.0)
     loaded = time.perf_counter()
-    return workspace, DemoResult(workspace=path, summaries=summaries,
-                                 simulate_seconds=simulated - started,
+    return workspace, DemoResult(workspace=path, files=files, summaries=summaries,
+                                 quality=quality, simulate_seconds=simulated - started,
                                  load_seconds=loaded - simulated)
+
+
+def import_quality(workspace: Workspace, evaluations_file: Path) -> QualitySummary:
+    """The demo's forms, its calibration sessions (with their expert) and its evaluations,
+    through the same library calls as `cxpm qa forms import` and `cxpm qa evaluations
+    import`: every evaluation is validated against its form and scored on the way in."""
+    from cxpm.demo.answers import demo_forms
+    from cxpm.demo.quality import EXPERT, session_title
+    from cxpm.qa.calibration import save_session
+    from cxpm.qa.evaluation_io import read_evaluations
+    from cxpm.qa.evaluations import save_evaluations
+    from cxpm.qa.form_store import save_form
+
+    started = time.perf_counter()
+    forms = [save_form(workspace, form, actor=DEMO_ACTOR).form
+             for form in demo_forms().values()]
+    evaluations = read_evaluations(evaluations_file, workspace.timezone)
+    sessions = sorted({e.calibration_session_id for e in evaluations
+                       if e.calibration_session_id})
+    for session in sessions:
+        save_session(workspace, session, actor=DEMO_ACTOR, title=session_title(session),
+                     expert_id=EXPERT)
+    saved = save_evaluations(workspace, evaluations, actor=DEMO_ACTOR)
+    bot_forms = {f.id for f in demo_forms().values() if f.applies_to == ["bot"]}
+    return QualitySummary(
+        forms=[f"{f.form_id}@{f.version}" for f in forms], evaluations=saved.saved,
+        bot_evaluations=sum(e.form_id in bot_forms for e in evaluations),
+        calibration_sessions=sessions, expert_id=EXPERT,
+        seconds=time.perf_counter() - started)

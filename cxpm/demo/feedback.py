@@ -1,10 +1,9 @@
-"""Customer surveys and quality evaluations, both driven by what happened on the contact."""
+"""Customer surveys, driven by what happened on the contact (quality evaluations: quality.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-EVALUATORS = tuple(f"QA-{i:02d}" for i in range(1, 7))
 LOW_COMMENTS = ("Waited far too long", "Still not fixed", "Had to explain twice",
                 "Transferred around", "Nobody could help")
 HIGH_COMMENTS = ("Quick and helpful", "Agent was great", "Solved on the first try",
@@ -48,62 +47,3 @@ def surveys(rng: np.random.Generator, leaf: np.ndarray, resolved: np.ndarray,
     responded = ended[idx] + 600 + rng.exponential(6 * 3600, k).astype(np.int64)
     return {"row": idx, "responded": responded, "csat": csat, "nps": nps, "ces": ces,
             "resolved_reported": reported, "comment": comment}
-
-
-def evaluations(rng: np.random.Generator, risk: np.ndarray, digital: np.ndarray,
-                bot: np.ndarray, ended: np.ndarray) -> dict[str, np.ndarray]:
-    """QA evaluations of sampled segments. risk multiplies the base critical-error rates
-    (site, agent, tenure and outcome combined); per candidate segment."""
-    n = len(risk)
-    sampled = _at_least_one(rng, np.flatnonzero(rng.random(n) < np.where(bot, 0.004, 0.03)), n)
-    k = len(sampled)
-    r = risk[sampled]
-    customer = rng.random(k) < np.minimum(0.028 * r, 0.9)
-    business = rng.random(k) < np.minimum(0.02 * r, 0.9)
-    compliance = rng.random(k) < np.minimum(0.014 * r, 0.9)
-    opportunities = np.where(digital[sampled], 18, 24)
-    errors = rng.binomial(opportunities, np.minimum(0.035 * np.sqrt(r), 0.8))
-    score = np.clip(100 - 80 * errors / opportunities - 30 * customer - 25 * business
-                    - 35 * compliance, 0, 100).round(1)
-    form = np.where(bot[sampled], "bot-v1", np.where(digital[sampled], "digital-v2", "voice-v3"))
-    evaluated = ended[sampled] + rng.integers(6 * 3600, 5 * 86400, k)
-    evaluator = np.array(EVALUATORS, dtype=object)[rng.integers(0, len(EVALUATORS), k)]
-    return {"row": sampled, "evaluated": evaluated, "customer": customer, "business": business,
-            "compliance": compliance, "errors": errors, "opportunities": opportunities,
-            "score": score, "form": form.astype(object), "evaluator": evaluator,
-            "calibration": np.full(k, None, dtype=object)}
-
-
-def add_calibration(rng: np.random.Generator, evals: dict[str, np.ndarray],
-                    month_of: np.ndarray) -> dict[str, np.ndarray]:
-    """Monthly calibration: a few evaluated contacts re-scored by three other evaluators."""
-    extra: list[int] = []
-    sessions: list[str] = []
-    evaluators: list[str] = []
-    for month in np.unique(month_of):
-        candidates = np.flatnonzero((month_of == month) & (evals["form"] != "bot-v1"))
-        for pick in rng.choice(candidates, min(5, len(candidates)), replace=False):
-            others = [e for e in EVALUATORS if e != evals["evaluator"][pick]]
-            for who in rng.choice(others, 3, replace=False):
-                extra.append(int(pick))
-                sessions.append(f"CAL-{month}")
-                evaluators.append(str(who))
-    idx = np.array(extra, dtype=np.int64)
-    k = len(idx)
-    flip = lambda col: evals[col][idx] ^ (rng.random(k) < 0.08)  # noqa: E731
-    out = {key: np.concatenate([val, val[idx]]) for key, val in evals.items()}
-    for col in ("customer", "business", "compliance"):
-        out[col][-k:] = flip(col) if k else out[col][-k:]
-    if k:
-        errors = np.clip(evals["errors"][idx] + rng.integers(-1, 2, k), 0,
-                         evals["opportunities"][idx])
-        out["errors"][-k:] = errors
-        out["score"][-k:] = np.clip(
-            100 - 80 * errors / evals["opportunities"][idx] - 30 * out["customer"][-k:]
-            - 25 * out["business"][-k:] - 35 * out["compliance"][-k:], 0, 100).round(1)
-        out["evaluated"][-k:] = evals["evaluated"][idx] + 86400
-        out["evaluator"][-k:] = np.array(evaluators, dtype=object)
-        out["calibration"][-k:] = np.array(sessions, dtype=object)
-        # The original evaluation joins the session too.
-        out["calibration"][idx] = np.array(sessions, dtype=object)
-    return out

@@ -1,7 +1,9 @@
-"""Writes simulated tables as canonical CSV files (no mapping needed to ingest them)."""
+"""Writes simulated tables as canonical CSV files (no mapping needed to ingest them) and
+evaluations as the JSON that `cxpm qa evaluations import` reads."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -40,4 +42,14 @@ def write_table(out_dir: Path, table_name: str, columns: dict[str, np.ndarray | 
     path = out_dir / f"{table_name}.csv"
     pacsv.write_csv(pa.Table.from_arrays(arrays, names=table.column_names), path,
                     pacsv.WriteOptions(quoting_style="needed"))
+    return path
+
+
+def write_evaluations(out_dir: Path, records: list[dict]) -> Path:
+    """Evaluations in the JSON import format of `cxpm qa evaluations import` (docs/qa.md),
+    one evaluation per line so the file stays readable."""
+    path = out_dir / "evaluations.json"
+    lines = ",\n".join(json.dumps(r, ensure_ascii=False, separators=(",", ":"))
+                        for r in records)
+    path.write_text(f'{{"evaluations": [\n{lines}\n]}}\n', encoding="utf-8")
     return path

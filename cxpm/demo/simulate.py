@@ -12,7 +12,7 @@ from cxpm.demo import contacts as flow
 from cxpm.demo import tables as build
 from cxpm.demo.clock import day_bases, zone
 from cxpm.demo.demand import expected_arrivals, forecast_queue, staffing_requirement
-from cxpm.demo.files import write_table
+from cxpm.demo.files import write_evaluations, write_table
 from cxpm.demo.ledger import costs, training_records
 from cxpm.demo.operation import (
     INTERVALS_PER_DAY,
@@ -21,6 +21,7 @@ from cxpm.demo.operation import (
     PROGRAMS,
     pools,
 )
+from cxpm.demo.quality import evaluation_records
 from cxpm.demo.segments import reason_arrays
 from cxpm.demo.workforce import build_roster, pool_headcount, schedule_and_work
 from cxpm.errors import CxpmError
@@ -41,7 +42,9 @@ def simulate_operation(out_dir: Path, *, days: int = 90, scale: float = 1.0, see
                        end_date: date = DEFAULT_END_DATE, timezone: str = "America/New_York",
                        progress: Progress | None = None) -> dict[str, list[Path]]:
     """Simulate `days` days of the operation ending on `end_date` (local) and write one CSV
-    per canonical table under `out_dir`. Same arguments give byte-identical files."""
+    per canonical table under `out_dir`, except evaluations: those are item-level answers
+    to the demo's forms in evaluations.json (the `cxpm qa evaluations import` format),
+    scored when imported. Same arguments give byte-identical files."""
     _check(days, scale)
     report = progress or (lambda _step, _fraction: None)
     tz = zone(timezone)
@@ -92,7 +95,7 @@ def simulate_operation(out_dir: Path, *, days: int = 90, scale: float = 1.0, see
     }
     content["forecasts"] = build.forecast_table(forecasts, day_base, weekdays)
     content["surveys"] = build.survey_table(rng, contact)
-    content["evaluations"] = build.evaluation_table(rng, contact, dates, day_base)
+    evaluations = evaluation_records(rng, contact, dates, day_base)
     content["roster"] = build.roster_table(agents, day_base)
     bot_ids = sorted({b for b in contact["agent_id"][contact["is_bot"]]})
     rows = training_records(rng, wf, all_pools, day_base, bot_ids)
@@ -107,6 +110,7 @@ def simulate_operation(out_dir: Path, *, days: int = 90, scale: float = 1.0, see
 
     report("writing files", 0.85)
     written = {name: [write_table(out_dir, name, cols_)] for name, cols_ in content.items()}
+    written["evaluations"] = [write_evaluations(out_dir, evaluations)]
     report("done", 1.0)
     return written
 

@@ -4,12 +4,10 @@ Timestamps are UTC epoch seconds (negative = null); see files.write_table."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import numpy as np
 
 from cxpm.demo import contacts as flow
-from cxpm.demo.feedback import add_calibration, evaluations, surveys
+from cxpm.demo.feedback import surveys
 from cxpm.demo.journeys import assign_customers, roots_and_leaves
 from cxpm.demo.operation import INTERVAL_S, INTERVALS_PER_DAY, PROGRAMS, SITE_BY_NAME
 from cxpm.demo.segments import CHANNEL_CODES, reason_arrays
@@ -217,40 +215,6 @@ def survey_table(rng: np.random.Generator, contact: dict) -> dict:
         "responded_at": res["responded"], "csat": res["csat"], "nps": res["nps"],
         "ces": res["ces"], "resolved_reported": res["resolved_reported"],
         "comment": res["comment"],
-    }
-
-
-def evaluation_table(rng: np.random.Generator, contact: dict, dates: list[date],
-                      day_base: np.ndarray) -> dict:
-    served = np.flatnonzero((contact["answered_at"] >= 0)
-                            & ((contact["agent_index"] >= 0) | contact["is_bot"]))
-    is_bot = contact["is_bot"][served]
-    site_quality = np.array([SITE_BY_NAME[s].quality if s is not None else 1.0
-                             for s in contact["site_name"][served]])
-    risk = np.where(is_bot, 0.6, site_quality * contact["quality"][served]
-                    * np.where(contact["novice"][served], 1.7, 1.0)
-                    * np.where(contact["resolved_flag"][served], 1.0, 1.5))
-    digital = contact["channel_name"][served] != "voice"
-    evals = evaluations(rng, risk, digital, is_bot, contact["ended_at"][served])
-    seg = served[evals["row"]]
-    day = np.clip(np.searchsorted(day_base, contact["arrived_at"][seg], side="right") - 1, 0,
-                  len(dates) - 1)
-    months = np.array([dates[d].strftime("%Y-%m") for d in day.tolist()], dtype=object)
-    evals["segment"] = seg
-    evals = add_calibration(rng, evals, months)
-    seg = evals["segment"]
-    k = len(seg)
-    return {
-        "evaluation_id": [f"EV{i + 1:06d}" for i in range(k)],
-        "contact_id": contact["contact_id"][seg], "agent_id": contact["agent_id"][seg],
-        "evaluator_id": evals["evaluator"], "form_id": evals["form"],
-        "evaluated_at": evals["evaluated"], "score": evals["score"],
-        "customer_critical_error": evals["customer"],
-        "business_critical_error": evals["business"],
-        "compliance_critical_error": evals["compliance"],
-        "noncritical_errors": evals["errors"],
-        "noncritical_opportunities": evals["opportunities"],
-        "calibration_session_id": evals["calibration"],
     }
 
 

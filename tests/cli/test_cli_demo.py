@@ -32,6 +32,13 @@ def test_demo_command_prints_scorecard_and_next_steps(cli, tmp_path: Path) -> No
     assert "Scorecard" in result.stdout
     assert "Service level" in result.stdout or "service_level" in result.stdout
     assert "Next steps" in result.stdout
+    # Evaluations are scored through cxpm qa, and the next steps lead to their reports.
+    text = " ".join(result.stdout.split())  # the console wraps long lines
+    assert "Quality: forms voice@1, digital@1, bot@1" in text
+    assert "evaluations scored item by item" in text
+    folder = tmp_path / "d"
+    assert f"cxpm qa report --workspace {folder} --by site" in text
+    assert f"cxpm qa calibration report CAL-2026-10 --workspace {folder}" in text
     # Running it again re-creates the demo workspace instead of failing.
     assert cli("demo", "--workspace", tmp_path / "d", "--days", "5", "--scale", "0.1",
                "--no-serve").exit_code == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections import defaultdict
 from datetime import datetime
@@ -17,6 +18,8 @@ from cxpm.schema import TABLES
 from .conftest import SMALL
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+# Evaluations are item-level answers in evaluations.json, scored on import (test_demo_qa.py).
+CSV_TABLES = sorted(set(TABLES) - {"evaluations", "evaluation_items"})
 
 
 def parse(value: str, col_type: str) -> object:
@@ -73,18 +76,20 @@ def violations(table_name: str, rows: list[dict[str, str]]) -> list[str]:
 
 
 def test_every_canonical_table_is_written(small_run):
-    assert set(small_run) == set(TABLES)
-    for table, paths in small_run.items():
+    assert set(small_run) == {*CSV_TABLES, "evaluations"}
+    for table in CSV_TABLES:
+        paths = small_run[table]
         assert paths and all(p.name.endswith(".csv") and p.exists() for p in paths), table
+    assert [p.name for p in small_run["evaluations"]] == ["evaluations.json"]
 
 
-@pytest.mark.parametrize("table_name", sorted(TABLES))
+@pytest.mark.parametrize("table_name", CSV_TABLES)
 def test_headers_are_the_canonical_columns(small_run, table_name):
     header = small_run[table_name][0].read_text(encoding="utf-8").splitlines()[0]
     assert header.replace('"', "").split(",") == TABLES[table_name].column_names
 
 
-@pytest.mark.parametrize("table_name", sorted(TABLES))
+@pytest.mark.parametrize("table_name", CSV_TABLES)
 def test_every_row_passes_the_schema_rules(rows, table_name):
     assert rows[table_name], f"{table_name} is empty"
     problems = violations(table_name, rows[table_name])
@@ -142,6 +147,8 @@ def test_a_tiny_run_still_has_rows_in_every_table(tmp_path: Path):
     files = simulate_operation(tmp_path, days=1, scale=0.01)
     for table, paths in files.items():
         assert len(paths[0].read_text().splitlines()) > 1, table
+    evaluations = json.loads(files["evaluations"][0].read_text())["evaluations"]
+    assert evaluations and all(e["answers"] for e in evaluations)
 
 
 @pytest.mark.parametrize("kwargs", [{"days": 0}, {"scale": 0}, {"timezone": "Mars/Olympus"}])

@@ -16,6 +16,8 @@ import pytest
 from cxpm.demo import simulate_operation
 from cxpm.demo.operation import WORSE_VENDOR
 
+from .handcount import critical_errors, read_evaluations
+
 
 def ts(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
@@ -73,11 +75,9 @@ def test_the_worse_vendor_makes_more_critical_errors(tmp_path: Path):
     files = simulate_operation(tmp_path, days=28, scale=0.35, seed=2)
     vendor_of = {r["agent_id"]: r["vendor"] for r in read(files["roster"][0])}
     errors = defaultdict(list)
-    for e in read(files["evaluations"][0]):
-        if e["agent_id"] in vendor_of and not e["calibration_session_id"]:
-            errors[vendor_of[e["agent_id"]]].append(
-                any(e[f"{kind}_critical_error"] == "true"
-                    for kind in ("customer", "business", "compliance")))
+    for e in read_evaluations(files["evaluations"][0]):
+        if e["agent_id"] in vendor_of and not e.get("calibration_session_id"):
+            errors[vendor_of[e["agent_id"]]].append(any(critical_errors(e).values()))
     accuracy = {v: 1 - mean(flags) for v, flags in errors.items()}
     assert len(accuracy) == 3
     others = [a for v, a in accuracy.items() if v != WORSE_VENDOR]
