@@ -26,6 +26,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from cxpm.config import resolve_workspace
+from cxpm.formatting import format_value
 from cxpm.workspace import Workspace, open_workspace
 
 console = Console()
@@ -83,29 +84,6 @@ def dumps(data: Any) -> str:
 def print_json(data: Any) -> None:
     """JSON on stdout, unstyled, so scripts can parse it."""
     sys.stdout.write(dumps(data) + "\n")
-
-
-def format_value(value: Any, unit: str | None = None) -> str:
-    """A number as a person reads it: ratios as percentages, seconds with one decimal."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list | tuple):
-        return ", ".join(format_value(v) for v in value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if unit == "ratio":
-            return f"{value * 100:.1f}%"
-        if unit in ("count", "contacts") and value.is_integer():
-            return f"{value:,.0f}"
-        if abs(value) >= 1000:
-            return f"{value:,.0f}"
-        return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="minutes")
-    return str(value)
 
 
 def render_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None,

@@ -30,6 +30,7 @@ def demo(
     cxpm qa, scored with the demo's forms) and show the scorecard."""
     from cxpm.demo.build import build_demo
     from cxpm.scorecard import build_scorecard
+    from cxpm.targets.store import list_targets
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True,
@@ -50,8 +51,10 @@ def demo(
                   f"evaluations scored item by item ({quality.bot_evaluations:,} of bots)"
                   + (f"; calibration sessions {', '.join(sessions)} (expert "
                      f"{quality.expert_id})" if sessions else ""), highlight=False)
+    console.print(f"Targets: {result.targets} set from illustrative benchmarks; "
+                  f"{result.actions} corrective actions under way", highlight=False)
     card = build_scorecard(ws.warehouse.tables(), params=ws.metric_params(),
-                           catalog=ws.metric_catalog())
+                           catalog=ws.metric_catalog(), targets=list_targets(ws))
     ws.close()
     print_scorecard(card)
     folder = result.workspace
@@ -61,6 +64,11 @@ def demo(
         f"cxpm metrics compute --workspace {folder} --by channel --grain month",
         f"cxpm metrics explain service_level --workspace {folder}",
         f"cxpm quarantine list --workspace {folder}",
+        f"cxpm review --workspace {folder} --by program",
+        f"cxpm review drill --workspace {folder} --metric service_level "
+        f"--where program=telecom --period {card.period} --by queue",
+        f"cxpm actions list --workspace {folder}",
+        f"cxpm report monthly --workspace {folder} --output monthly-report.html",
         f"cxpm qa report --workspace {folder} --by site",
         *([f"cxpm qa calibration report {sessions[-1]} --workspace {folder}"]
           if sessions else []),

@@ -42,6 +42,8 @@ class DemoResult(BaseModel):
     files: dict[str, list[Path]]  # what the simulation wrote under raw/
     summaries: list[IngestSummary]
     quality: QualitySummary
+    targets: int  # targets set up, as a team would have (cxpm.demo.targets)
+    actions: int  # corrective actions under way
     simulate_seconds: float
     load_seconds: float  # ingest and the quality import together
 
@@ -87,11 +89,16 @@ def build_demo(path: Path, *, days: int = 90, scale: float = 1.0, seed: int = 7,
     if progress:
         progress("scoring quality evaluations", len(tables) / (len(tables) + 1))
     quality = import_quality(workspace, files[QA_FILE][0])
+    from cxpm.demo.simulate import DEFAULT_END_DATE
+    from cxpm.demo.targets import seed_targets_and_actions
+
+    targets, actions = seed_targets_and_actions(workspace, DEFAULT_END_DATE)
     if progress:
         progress("loaded", 1.0)
     loaded = time.perf_counter()
     return workspace, DemoResult(workspace=path, files=files, summaries=summaries,
-                                 quality=quality, simulate_seconds=simulated - started,
+                                 quality=quality, targets=targets, actions=actions,
+                                 simulate_seconds=simulated - started,
                                  load_seconds=loaded - simulated)
 
 

@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import krippendorff
 import numpy as np
 from pydantic import BaseModel
-from statsmodels.stats import inter_rater
 
 from cxpm.errors import CxpmError
 
@@ -200,6 +198,8 @@ def krippendorff_alpha(ratings: Iterable[Rating], level: Level) -> AgreementResu
     for column, unit in enumerate(unit_order):
         for rater, value in paired[unit].items():
             matrix[rater_index[rater], column] = codes[value]
+    import krippendorff  # imported here: it takes a while, and most commands never need it
+
     value = float(krippendorff.alpha(reliability_data=matrix, level_of_measurement=level))
     return result.model_copy(update={"alpha": value if math.isfinite(value) else None})
 
@@ -253,6 +253,8 @@ def fleiss_kappa(ratings: Iterable[Rating]) -> float | None:
     subjects = np.array(
         [[int(codes[value]) for value in by_rater.values()] for by_rater in table.values()]
     )
+    from statsmodels.stats import inter_rater  # slow to import; only kappa needs it
+
     counts, _categories = inter_rater.aggregate_raters(subjects, n_cat=len(codes))
     kappa = float(inter_rater.fleiss_kappa(counts, method="fleiss"))
     return kappa if math.isfinite(kappa) else None

@@ -7,7 +7,7 @@ gathers them (render.py turns a MonthlyReport into a page)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -19,9 +19,15 @@ from cxpm.metrics.catalog import Catalog
 from cxpm.metrics.params import resolve_params
 from cxpm.review.actions.model import CLOSED_STATES, ActionInfo
 from cxpm.review.actions.overdue import find_overdue
-from cxpm.review.findings import GRAIN_DAYS, Finding, Review, build_review, chart_kind, period_end
-from cxpm.review.spc import ChartPoint, control_chart
-from cxpm.schema import LOCAL_TIME_COLUMN
+from cxpm.review.findings import (
+    Finding,
+    Review,
+    build_review,
+    chart_window,
+    complete_series,
+    series_chart,
+)
+from cxpm.review.spc import ChartPoint
 from cxpm.scorecard import SCORECARD_METRICS, Scorecard, build_scorecard, compute_each, month_end
 from cxpm.targets.model import TargetInfo
 from cxpm.workspace import Workspace
@@ -107,35 +113,20 @@ def charted_findings(review: Review, top_signals: int) -> list[Finding]:
     return list(chosen.values())
 
 
-def _data_start(contacts: ir.Table, history_start: date) -> date:
-    """The review's first chartable day: its history start, or the first contact if later
-    (the same cut the review makes, so the charts show the signals it found)."""
-    earliest = contacts.aggregate(first=contacts[LOCAL_TIME_COLUMN].min()).to_pyarrow()
-    first = earliest.column("first")[0].as_py()
-    return max(history_start, first.date()) if first else history_start
-
-
 def chart_series(tables: Mapping[str, ir.Table], catalog: Catalog, review: Review,
                  findings: Sequence[Finding], targets: Mapping[tuple, float | None],
                  params: Mapping[str, Any]) -> tuple[list[MetricChart], list[ChartProblem]]:
     """Control charts of the findings' metrics, computed like the review's own: the same
-    grain, history and complete periods only."""
+    grain, history and complete periods (cxpm.review.findings)."""
     if not findings:
         return [], []
     last = month_end(date.fromisoformat(review.period + "-01"))
-    history_start = last - timedelta(days=GRAIN_DAYS[review.grain] * review.history)
-    data_from = _data_start(tables["contacts"], history_start)
+    window = chart_window(tables["contacts"], last, review.grain, review.history)
     metric_ids = list(dict.fromkeys(f.metric for f in findings))
     records, unavailable = compute_each(tables, metric_ids, by=review.by, grain=review.grain,
-                                        start=history_start, end=last, params=params,
+                                        start=window[0], end=last, params=params,
                                         catalog=catalog)
-    series: dict[tuple, list[dict[str, Any]]] = {}
-    for record in records:
-        start = datetime.fromisoformat(record["period_start"]).date()
-        if record["value"] is None or start < data_from or \
-                period_end(start, review.grain) > last:
-            continue
-        series.setdefault(_key(record["metric"], record, review.by), []).append(record)
+    series = complete_series(records, review.by, review.grain, window)
     charts: list[MetricChart] = []
     problems = [ChartProblem(metric=u.metric, dimensions={}, reason=u.reason)
                 for u in unavailable]
@@ -144,14 +135,9 @@ def chart_series(tables: Mapping[str, ir.Table], catalog: Catalog, review: Revie
         if finding.metric in missing:
             continue
         key = _key(finding.metric, finding.dimensions, review.by)
-        points = sorted(series.get(key, []), key=lambda r: r["period_start"])
         definition = catalog.get(finding.metric)
-        kind = chart_kind(definition)
         try:
-            chart = control_chart([r["period_start"] for r in points],
-                                  [r["value"] for r in points], chart=kind,
-                                  denominators=[r["denominator"] for r in points]
-                                  if kind == "p" else None)
+            chart = series_chart(definition, series.get(key, []))
         except CxpmError as exc:
             problems.append(ChartProblem(metric=finding.metric,
                                          dimensions=finding.dimensions, reason=str(exc)))
@@ -160,7 +146,8 @@ def chart_series(tables: Mapping[str, ir.Table], catalog: Catalog, review: Revie
             metric=finding.metric, title=definition.title, family=definition.family,
             unit=definition.unit, direction=definition.direction,
             dimensions=finding.dimensions, reason=finding.kind, grain=review.grain,
-            chart=kind, center=chart.center, target=targets.get(key), points=chart.points))
+            chart=chart.chart, center=chart.center, target=targets.get(key),
+            points=chart.points))
     return charts, problems
 
 

@@ -17,8 +17,8 @@ import altair as alt
 import jinja2
 from markupsafe import Markup
 
-from cxpm.cli.common import format_value
 from cxpm.errors import CxpmError
+from cxpm.formatting import format_value
 from cxpm.reports import charts as chart_specs
 from cxpm.reports.monthly import MonthlyReport
 from cxpm.review.spc_rules import RULE_DESCRIPTIONS

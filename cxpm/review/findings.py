@@ -18,7 +18,7 @@ from cxpm.metrics.engine import compute, to_records
 from cxpm.metrics.formula import compile_formula
 from cxpm.metrics.params import DEFAULT_PARAMS, resolve_params
 from cxpm.metrics.sources import schema_table
-from cxpm.review.spc import control_chart
+from cxpm.review.spc import ControlChart, control_chart
 from cxpm.schema import LOCAL_TIME_COLUMN
 from cxpm.scorecard import (
     SCORECARD_METRICS,
@@ -168,12 +168,11 @@ def is_complete(start: date, grain: str, first: date, last: date) -> bool:
     return start >= first and period_end(start, grain) <= last
 
 
-def _signal_findings(records: list[dict[str, Any]], catalog: Catalog, by: Sequence[str],
-                     month: date, grain: str, window: tuple[date, date, date],
-                     contacts: Mapping[tuple, float]) -> list[Finding]:
-    """Signals on points of complete periods (`chart_window`) that start in `month`."""
+def complete_series(records: Sequence[dict[str, Any]], by: Sequence[str], grain: str,
+                    window: tuple[date, date, date]) -> dict[tuple, list[dict[str, Any]]]:
+    """Metric records grouped by (metric, group values), keeping only complete periods
+    (`chart_window`, `is_complete`) with a value, in time order."""
     _, data_from, complete_to = window
-    first, last = month, month_end(month)
     series: dict[tuple, list[dict[str, Any]]] = {}
     for record in records:
         start = datetime.fromisoformat(record["period_start"]).date()
@@ -181,17 +180,33 @@ def _signal_findings(records: list[dict[str, Any]], catalog: Catalog, by: Sequen
             continue
         key = (record["metric"], tuple(record.get(d) for d in by))
         series.setdefault(key, []).append(record)
+    for points in series.values():
+        points.sort(key=lambda r: r["period_start"])
+    return series
+
+
+def series_chart(definition: MetricDefinition,
+                 points: Sequence[dict[str, Any]]) -> ControlChart:
+    """The control chart of one metric's series: p-chart or XmR (`chart_kind`), limits from
+    all points."""
+    kind = chart_kind(definition)
+    return control_chart([r["period_start"] for r in points], [r["value"] for r in points],
+                         chart=kind,
+                         denominators=[r["denominator"] for r in points] if kind == "p"
+                         else None)
+
+
+def _signal_findings(records: list[dict[str, Any]], catalog: Catalog, by: Sequence[str],
+                     month: date, grain: str, window: tuple[date, date, date],
+                     contacts: Mapping[tuple, float]) -> list[Finding]:
+    """Signals on points of complete periods (`chart_window`) that start in `month`."""
+    first, last = month, month_end(month)
     findings = []
-    for (metric, dims), points in series.items():
+    for (metric, dims), points in complete_series(records, by, grain, window).items():
         if len(points) < 3:
             continue
-        points.sort(key=lambda r: r["period_start"])
         definition = catalog.get(metric)
-        denominators = [r["denominator"] for r in points]
-        kind = chart_kind(definition)
-        chart = control_chart([r["period_start"] for r in points],
-                              [r["value"] for r in points], chart=kind,
-                              denominators=denominators if kind == "p" else None)
+        chart = series_chart(definition, points)
         for record, point in zip(points, chart.points, strict=True):
             start = datetime.fromisoformat(record["period_start"]).date()
             if not point.signals or not first <= start <= last:
@@ -206,7 +221,7 @@ def _signal_findings(records: list[dict[str, Any]], catalog: Catalog, by: Sequen
                 period=record["period_start"], value=point.value, target=chart.center,
                 gap=gap, volume=volume,
                 impact=_impact(volume, gap, chart.center, definition),
-                signals=point.signals, chart=kind))
+                signals=point.signals, chart=chart.chart))
     return findings
 
 
