@@ -1,4 +1,5 @@
-"""Writing user-named output files safely: checked up front, replaced only when complete."""
+"""Files users name: outputs checked up front and replaced only when complete; inputs read
+with one-line errors."""
 
 from __future__ import annotations
 
@@ -54,3 +55,19 @@ def _mode_for(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def read_user_text(path: Path) -> str:
+    """The text of a file a user named (UTF-8, a byte-order mark allowed), with one-line
+    errors for the usual mistakes: no such file, a folder, another encoding."""
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CxpmError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise CxpmError(f"{path}: is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise CxpmError(f"{path}: not a UTF-8 text file") from None
+    except OSError as exc:
+        raise CxpmError(f"{path}: cannot read the file ({exc.strerror or exc})") from None

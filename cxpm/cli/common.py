@@ -107,6 +107,17 @@ def _cell(value: Any, unit: str | None) -> Any:
     return Text(format_value(value, unit))
 
 
+def show_records(rows: Sequence[Mapping[str, Any]], format: SummaryFormat, *,
+                 columns: Sequence[str] | None = None, empty: str = "nothing yet") -> None:
+    """A list command's output: JSON (every field), or a table of `columns`, or `empty`."""
+    if format is SummaryFormat.json:
+        print_json(list(rows))
+    elif not rows:
+        console.print(empty, highlight=False)
+    else:
+        console.print(render_rows(rows, columns))
+
+
 @contextmanager
 def progress_bar(description: str, enabled: bool = True) -> Iterator[Any]:
     """A Rich progress bar on stderr; yields update(done, total). Quiet when not a terminal

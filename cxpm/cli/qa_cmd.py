@@ -17,6 +17,7 @@ from cxpm.cli.common import (
     format_value,
     print_json,
     render_rows,
+    show_records,
     workspace_from,
 )
 
@@ -74,16 +75,9 @@ def list_forms_cmd(format: FormatOption = SummaryFormat.table,
     """List every imported form version."""
     from cxpm.qa.form_store import list_forms
 
-    rows = [f.model_dump() for f in list_forms(workspace_from(workspace))]
-    if format is SummaryFormat.json:
-        print_json(rows)
-        return
-    if not rows:
-        console.print("no forms yet: cxpm qa forms import FILE")
-        return
-    console.print(render_rows(rows, ["form_id", "version", "title",
-                                                             "sections", "items",
-                                     "imported_at", "imported_by"]))
+    show_records([f.model_dump() for f in list_forms(workspace_from(workspace))], format,
+                 columns=["form_id", "version", "title", "sections", "items", "imported_at",
+                          "imported_by"], empty="no forms yet: cxpm qa forms import FILE")
 
 
 @forms_app.command("show")

@@ -17,6 +17,7 @@ from cxpm.cli.common import (
     format_value,
     print_json,
     render_rows,
+    show_records,
     workspace_from,
 )
 from cxpm.cli.qa_cmd import ActorOption, ParamOption, actor_name, plain
@@ -170,16 +171,9 @@ def list_sessions_cmd(format: FormatOption = SummaryFormat.table,
     """List calibration sessions."""
     from cxpm.qa.calibration import list_sessions
 
-    rows = [s.model_dump() for s in list_sessions(workspace_from(workspace))]
-    if format is SummaryFormat.json:
-        print_json(rows)
-        return
-    if not rows:
-        console.print("no calibration sessions yet")
-        return
-    console.print(render_rows(rows, ["session_id", "title",
-                                                             "expert_id", "evaluations",
-                                     "contacts", "evaluators", "created_at"]))
+    show_records([s.model_dump() for s in list_sessions(workspace_from(workspace))], format,
+                 columns=["session_id", "title", "expert_id", "evaluations", "contacts",
+                          "evaluators", "created_at"], empty="no calibration sessions yet")
 
 
 @calibration_app.command("report")

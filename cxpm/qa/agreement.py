@@ -8,6 +8,7 @@ Fleiss' kappa from statsmodels; docs/qa-statistics.md defines every figure retur
 from __future__ import annotations
 
 import csv
+import io
 import math
 import statistics
 from collections import Counter, defaultdict
@@ -20,6 +21,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from cxpm.errors import CxpmError
+from cxpm.files import read_user_text
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 LEVELS: tuple[Level, ...] = ("nominal", "ordinal", "interval", "ratio")
@@ -87,7 +89,7 @@ def _rating(unit: object, rater: object, value: object) -> Rating:
 def read_ratings_csv(path: Path) -> list[Rating]:
     """Ratings from a CSV with header columns unit, rater, value (others ignored)."""
     try:
-        with Path(path).open(newline="", encoding="utf-8-sig") as handle:
+        with io.StringIO(read_user_text(Path(path)), newline="") as handle:
             reader = csv.DictReader(handle)
             header = reader.fieldnames
             if not header:
@@ -117,11 +119,7 @@ def read_ratings_csv(path: Path) -> list[Rating]:
                     continue
                 seen[key] = (rating.value, line)
                 ratings.append(rating)
-    except FileNotFoundError as exc:
-        raise CxpmError(f"{path}: file not found") from exc
-    except UnicodeDecodeError as exc:
-        raise CxpmError(f"{path}: not a UTF-8 text file") from exc
-    except (OSError, csv.Error) as exc:
+    except csv.Error as exc:
         raise CxpmError(f"{path}: cannot read the file ({exc})") from exc
     if not ratings:
         raise CxpmError(f"{path}: no ratings (only a header)")

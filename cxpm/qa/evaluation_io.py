@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field, field_validator
 
 from cxpm.errors import CxpmError
+from cxpm.files import read_user_text
 
 # Evaluation-level fields; a CSV repeats them on every answer row of the evaluation.
 EVALUATION_FIELDS = ("evaluation_id", "form_id", "form_version", "contact_id", "agent_id",
@@ -102,14 +103,7 @@ def read_evaluations(path: Path, timezone: str) -> list[EvaluationInput]:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".json"):
         raise CxpmError(f"{path.name}: evaluation files are .csv or .json")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CxpmError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise CxpmError(f"{path.name}: not UTF-8 text") from None
-    except OSError as exc:
-        raise CxpmError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    text = read_user_text(path)
     evaluations = (_read_csv(text, path.name, timezone) if suffix == ".csv"
                    else _read_json(text, path.name, timezone))
     if not evaluations:

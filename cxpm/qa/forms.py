@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from cxpm.errors import CxpmError
+from cxpm.files import read_user_text
 
 ItemType = Literal["yes_no", "scale", "choice"]
 Category = Literal["customer_critical", "business_critical", "compliance_critical", "non_critical"]
@@ -249,17 +250,7 @@ def _repeated(values: list[str]) -> list[str]:
 
 def load_form(path: Path) -> Form:
     """Read and validate one form version from a TOML file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CxpmError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise CxpmError(f"{path}: is a folder, not a form file") from None
-    except UnicodeDecodeError:
-        raise CxpmError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise CxpmError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return parse_form_toml(text, str(path))
+    return parse_form_toml(read_user_text(path), str(path))
 
 
 def parse_form_toml(text: str, origin: str) -> Form:

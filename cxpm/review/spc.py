@@ -8,6 +8,7 @@ period,value[,denominator]). docs/spc.md defines every figure returned here.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Sequence
 from itertools import pairwise
@@ -18,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from cxpm.errors import CxpmError
+from cxpm.files import read_user_text
 from cxpm.review.spc_rules import find_signals
 
 ChartKind = Literal["xmr", "p"]
@@ -191,7 +193,7 @@ def read_series_csv(path: Path) -> tuple[list[str], list[float], list[float | No
     denominators: list[float | None] = []
     first_line: dict[str, int] = {}
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        with io.StringIO(read_user_text(Path(path)), newline="") as handle:
             reader = csv.DictReader(handle)
             header = reader.fieldnames
             if not header:
@@ -219,11 +221,7 @@ def read_series_csv(path: Path) -> tuple[list[str], list[float], list[float | No
                     cell = row.get(DENOMINATOR_COLUMN)
                     denominators.append(_parse_number(cell, "denominator", path, line)
                                         if (cell or "").strip() else None)
-    except FileNotFoundError as exc:
-        raise CxpmError(f"{path}: file not found") from exc
-    except UnicodeDecodeError as exc:
-        raise CxpmError(f"{path}: not a UTF-8 text file") from exc
-    except (OSError, csv.Error) as exc:
+    except csv.Error as exc:
         raise CxpmError(f"{path}: cannot read the file ({exc})") from exc
     if not periods:
         raise CxpmError(f"{path}: no data rows (only a header)")

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from cxpm.errors import CxpmError
+from cxpm.files import read_user_text
 from cxpm.metrics.catalog import Catalog
 from cxpm.targets.model import (
     TargetInfo,
@@ -75,12 +76,7 @@ def read_targets(path: Path, catalog: Catalog | None = None) -> list[TargetSpec]
     a `catalog`, each target is also checked against its metric (checked_definition)."""
     if path.suffix.lower() not in (".csv", ".json"):
         raise CxpmError(f"{path.name}: target files are .csv or .json")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CxpmError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CxpmError(f"{path}: cannot read ({exc})") from None
+    text = read_user_text(path)
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)

@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from cxpm.errors import CxpmError
+from cxpm.files import read_user_text
 from cxpm.metrics.catalog import Catalog
 from cxpm.metrics.engine import compute, to_records
 from cxpm.scorecard import latest_period, month_end
@@ -55,10 +56,7 @@ class Suggestions(BaseModel):
 def read_benchmarks(path: Path) -> list[Benchmark]:
     """CSV with columns metric, segment and percentile columns p10, p25, p50, p75, p90 (any
     pNN); blank cells are missing."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CxpmError(f"{path}: cannot read ({exc})") from None
+    text = read_user_text(path)
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]
     if "metric" not in header:

@@ -141,7 +141,7 @@ def test_import_errors_name_file_and_line(cli, ws: Path, tmp_path: Path) -> None
     _one_line_error(cli("targets", "import", path, "-w", ws),
                     "t.csv line 3: metric offered has no better direction")
     assert cli("targets", "list", "--format", "json", "-w", ws).json() == []
-    _one_line_error(cli("targets", "import", tmp_path / "none.csv", "-w", ws), "no such file")
+    _one_line_error(cli("targets", "import", tmp_path / "none.csv", "-w", ws), "file not found")
     _one_line_error(cli("targets", "export", "-o", tmp_path / "no" / "x.csv", "-w", ws),
                     "does not exist")
 

@@ -149,5 +149,5 @@ def test_unreadable_files(tmp_path: Path) -> None:
         read_targets(_write(tmp_path, "t.json", "[\n{oops}]"))
     with pytest.raises(CxpmError, match=r"t\.txt: target files are \.csv or \.json"):
         read_targets(_write(tmp_path, "t.txt", GOOD))
-    with pytest.raises(CxpmError, match="no such file"):
+    with pytest.raises(CxpmError, match="file not found"):
         read_targets(tmp_path / "missing.csv")
