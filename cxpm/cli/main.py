@@ -14,14 +14,19 @@ from cxpm.cli import (
     demo_cmd,
     forecast_cmd,
     ingest_cmd,
+    journeys_cmd,
+    journeys_friction_cmd,
     metrics_cmd,
     qa_cmd,
     report_cmd,
     review_cmd,
     scorecard_cmd,
+    serve_cmd,
     spc_cmd,
     staff_cmd,
     targets_cmd,
+    tech_cmd,
+    users_cmd,
     wfm_cmd,
     workspace_cmd,
 )
@@ -66,6 +71,11 @@ awards_cmd.register(app)
 review_cmd.register(app)
 spc_cmd.register(app)
 report_cmd.register(app)
+tech_cmd.register(app)
+users_cmd.register(app)
+serve_cmd.register(app)
+journeys_cmd.register(app)
+journeys_friction_cmd.register(journeys_cmd.journeys_app)
 actions_cmd.register(app)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import sys
-from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,9 +23,7 @@ from cxpm.cli.common import (
 )
 from cxpm.errors import CxpmError
 from cxpm.files import atomic_output, check_writable
-
-DEFAULT_COMPUTE_METRICS = ("offered", "handled", "abandonment_rate", "service_level", "asa",
-                           "aht")
+from cxpm.metrics.query import DEFAULT_COMPUTE_METRICS, compute_query, parse_when
 
 metrics_app = typer.Typer(help="Metric catalog: list, explain and compute metrics.",
                           no_args_is_help=True)
@@ -48,16 +45,6 @@ class ResultFormat(StrEnum):
     json = "json"
     csv = "csv"
     parquet = "parquet"
-
-
-def parse_when(text: str | None, option: str) -> date | datetime | None:
-    """A --from/--to value: YYYY-MM-DD, or a local date and time."""
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
-    except ValueError:
-        raise CxpmError(f"{option} expects YYYY-MM-DD or YYYY-MM-DDTHH:MM, got {text!r}") from None
 
 
 @metrics_app.command("list")
@@ -143,7 +130,7 @@ def compute_metrics(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Compute metrics by dimensions and period (ratios = sum(numerator)/sum(denominator))."""
-    from cxpm.metrics.engine import compute, to_records
+    from cxpm.metrics.engine import to_records
 
     if interval_minutes not in (15, 30, 60):
         raise CxpmError("--interval-minutes must be 15, 30 or 60")
@@ -154,16 +141,12 @@ def compute_metrics(
     if output is not None:
         check_writable(output)
     ws = workspace_from(workspace)
-    catalog = ws.metric_catalog()
-    result = compute(
-        ws.warehouse.tables(), list(metric or DEFAULT_COMPUTE_METRICS), by=list(by),
-        grain=grain.value, interval_minutes=interval_minutes,
+    result = compute_query(
+        ws, metric, by=by, grain=grain.value, interval_minutes=interval_minutes,
         start=parse_when(from_, "--from"), end=parse_when(to, "--to"),
-        where=parse_assignments(where, "--where"), params=ws.metric_params(param),
-        catalog=catalog,
-    )
+        where=parse_assignments(where, "--where"), param_overrides=param)
+    units = {m.id: m.unit for m in ws.metric_catalog()}
     ws.close()
-    units = {m.id: m.unit for m in catalog}
     write_result(result, format, output, list(by), to_records, units)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,11 +20,15 @@ from cxpm.cli.common import (
 )
 from cxpm.cli.qa_cmd import ParamOption
 
+if TYPE_CHECKING:
+    from cxpm.review.findings import Review
+
 review_app = typer.Typer(help="Monthly performance review: missed targets, special causes, "
                          "drill-down.", invoke_without_command=True)
 
 
-FINDING_LABELS = {"missed_target": "missed", "warning": "warning", "signal": "signal"}
+FINDING_LABELS = {"missed_target": "missed", "warning": "warning", "signal": "signal",
+                  "technology": "technology"}
 
 
 class ReviewGrain(StrEnum):
@@ -56,14 +60,27 @@ def review(
         return
     from cxpm.review.findings import build_review
     from cxpm.targets.store import list_targets
+    from cxpm.technology.store import list_technologies
 
     ws = workspace_from(workspace)
     result = build_review(ws.warehouse.tables(), ws.metric_catalog(), period=period, by=by,
                           params=ws.metric_params(param), targets=list_targets(ws),
-                          grain=grain.value, history=history)
+                          grain=grain.value, history=history,
+                          technologies=list_technologies(ws))
     if format is SummaryFormat.json:
         print_json(result.model_dump())
         return
+    flagged = [f for f in result.findings if f.kind == "technology"]
+    result.findings = [f for f in result.findings if f.kind != "technology"]
+    _print_ranked(result, top)
+    if flagged:
+        console.print(render_rows(
+            [{"technology": f.dimensions["technology"], "name": f.title,
+              "kind": f.dimensions["kind"], "needs": "; ".join(f.signals)} for f in flagged],
+            title="Live technologies that need attention (cxpm tech show ID)"))
+
+
+def _print_ranked(result: Review, top: int) -> None:
     if not result.findings:
         console.print(f"{result.period}: every target met and no special cause found")
         return

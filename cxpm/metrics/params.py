@@ -88,6 +88,9 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
     ParamSpec("actions.verify_periods", 3, "Corrective actions: complete months after the "
               "implementation date in which the metric must meet its target and stay in "
               "control before the fix counts as effective", minimum=1),
+    ParamSpec("friction.min_surveys", 30, "Journey friction: the CSAT difference of a "
+              "friction point is shown only when journeys with it and journeys without it "
+              "each have at least this many surveys", minimum=1),
     ParamSpec("qa.sample.confidence", 0.95, "Quality sampling: confidence level of the "
               "sample size each agent, team or program needs per period", minimum=0,
               exclusive_minimum=True, maximum=1, exclusive_maximum=True),

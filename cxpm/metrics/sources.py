@@ -18,6 +18,8 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from cxpm.errors import CxpmError
+from cxpm.journeys.sources import JOURNEY_SURVEY_COLUMNS, journey_rows, journey_survey_rows
+from cxpm.journeys.tables import JOURNEYS_COLUMNS
 from cxpm.metrics.forecast_accuracy import (
     FORECAST_DAY_DOC,
     FORECAST_INTERVAL_COLUMNS,
@@ -111,6 +113,15 @@ _CONTACT_LOOKUP = Lookup("contacts", "contact_id", "contact_id",
                           "agent_id", "reason"))
 _ROSTER_COLUMNS = ("site", "vendor", "team")
 _DURATION = {"duration_s": "seconds_between(started_at, ended_at)"}
+JOURNEY_DIMS = ("program", "site", "vendor", "channel", "queue", "handled_by", "reason",
+                "unknown_customer", "first_channel", "last_channel")
+_JOURNEY_DERIVED = {"channel": "first_channel",
+                    "duration_s": "seconds_between(started_at, ended_at)"}
+_JOURNEY_DERIVED_DOC = {
+    "channel": "the channel of the journey's first customer-initiated contact",
+    "duration_s": "seconds from started_at (first arrival) to ended_at (last end)",
+}
+_JOURNEY_PARAMS = ("repeat.window_days", "repeat.match_reason")
 _DURATION_DOC = {"duration_s": "seconds from started_at to ended_at"}
 
 SOURCES: dict[str, Source] = {s.name: s for s in (
@@ -128,6 +139,18 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
                "journey_start": "no previous customer-initiated contact of the customer (same "
                                 "reason when repeat.match_reason) within repeat.window_days",
            }, params=("repeat.window_days", "repeat.match_reason")),
+    Source("journeys",
+           "One row per journey from the journeys table written by `cxpm journeys build` "
+           "(docs/journeys.md); dimensions are those of the journey's first "
+           "customer-initiated contact, and a journey counts in the period of its start",
+           "journeys", JOURNEY_DIMS, derived=_JOURNEY_DERIVED,
+           derived_doc=_JOURNEY_DERIVED_DOC, params=_JOURNEY_PARAMS),
+    Source("journey_surveys",
+           "One row per journey with a CSAT answer: the latest survey (by responded_at, then "
+           "survey_id) with a CSAT answer on any of the journey's contacts, with the "
+           "journey's columns; reads journeys, journey_steps and surveys",
+           "journeys", JOURNEY_DIMS, derived=_JOURNEY_DERIVED,
+           derived_doc=_JOURNEY_DERIVED_DOC, params=_JOURNEY_PARAMS),
     Source("surveys", "Survey responses; contact dimensions come from the surveyed contact",
            "surveys", ("program", "site", "vendor", "channel", "queue", "handled_by",
                        "agent_id", "reason"),
@@ -219,6 +242,8 @@ _OWN_COLUMNS: dict[str, dict[str, str]] = {
     "forecast_days": {"queue": "string", "volume": "float64", "aht_s": "float64",
                       **FORECAST_INTERVAL_COLUMNS, LOCAL_TIME_COLUMN: "timestamp(6)"},
     "schedule_intervals": SCHEDULE_INTERVAL_COLUMNS,
+    "journeys": JOURNEYS_COLUMNS,
+    "journey_surveys": JOURNEY_SURVEY_COLUMNS,
 }
 _FORECAST_SOURCES = ("forecast_intervals", "forecast_days")
 
@@ -279,6 +304,10 @@ def build_rows(name: str, tables: Mapping[str, ir.Table], ctx: BuildContext,
         rows = schedule_intervals(_table(tables, "forecasts"), _table(tables, "schedules"),
                                   _table(tables, "agent_states"), _table(tables, "contacts"),
                                   ctx.start, ctx.end, ctx.params)
+    elif name == "journeys":
+        rows = _limit_time(journey_rows(tables, ctx.params), ctx)
+    elif name == "journey_surveys":
+        rows = _limit_time(journey_survey_rows(tables, ctx.params), ctx)
     else:
         rows = _table(tables, source.table)
         if name == "customer_contacts":

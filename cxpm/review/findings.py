@@ -1,7 +1,9 @@
 """The monthly review: what missed its target and what changed for a special cause, ranked
 by impact (volume × gap). Targets are judged by the month (as on the scorecard); special
 causes come from a control chart of the metric at a finer grain (weeks by default) over
-recent history, counting signals on points inside the month."""
+recent history, counting signals on points inside the month. Live technologies that need
+attention (no current verification, overdue ethics review, no passed data-security review:
+cxpm.technology.flags) follow the ranked findings, as findings of kind "technology"."""
 
 from __future__ import annotations
 
@@ -29,13 +31,15 @@ from cxpm.scorecard import (
     parse_period,
 )
 from cxpm.targets.model import TargetInfo
+from cxpm.technology.flags import flagged_technologies
+from cxpm.technology.model import TechnologyInfo
 
 GRAIN_DAYS = {"day": 1, "week": 7, "month": 31}
 
 
 class Finding(BaseModel):
-    kind: Literal["missed_target", "warning", "signal"]
-    metric: str
+    kind: Literal["missed_target", "warning", "signal", "technology"]
+    metric: str  # "technology" for a technology finding
     title: str
     family: str
     unit: str
@@ -47,7 +51,7 @@ class Finding(BaseModel):
     gap: float | None  # value − target (or − centre), in the metric's unit
     volume: float | None  # the metric's denominator (contacts, evaluations…); the value
     impact: float | None  # volume × |gap|; the ranking key
-    signals: list[str]
+    signals: list[str]  # rule ids of a signal; the reasons of a technology finding
     chart: str | None  # p or xmr for signals
 
 
@@ -225,14 +229,29 @@ def _signal_findings(records: list[dict[str, Any]], catalog: Catalog, by: Sequen
     return findings
 
 
+def technology_findings(technologies: Sequence[TechnologyInfo], period: str,
+                        today: date) -> list[Finding]:
+    """One finding per live technology flagged on `today`: no impact (it is not a gap in
+    contacts), its reasons as the signals."""
+    return [Finding(kind="technology", metric="technology", title=f.technology.name,
+                    family="technology", unit="", direction="",
+                    dimensions={"technology": f.technology.id, "kind": f.technology.kind},
+                    period=period, value=None, target=None, gap=None, volume=None,
+                    impact=None, signals=f.reasons, chart=None)
+            for f in flagged_technologies(technologies, today)]
+
+
 def build_review(tables: Mapping[str, ir.Table], catalog: Catalog, *,
                  period: str | None = None, by: Sequence[str] = (),
                  params: Mapping[str, Any] | None = None,
                  targets: Sequence[TargetInfo] = (), grain: str = "week",
                  history: int = 26,
-                 metrics: Sequence[str] = SCORECARD_METRICS) -> Review:
+                 metrics: Sequence[str] = SCORECARD_METRICS,
+                 technologies: Sequence[TechnologyInfo] = (),
+                 today: date | None = None) -> Review:
     """Missed targets (and warnings) of month `period` (default: the latest with contacts)
-    and special-cause signals in it, most impact first."""
+    and special-cause signals in it, most impact first; then the live `technologies`
+    flagged on `today` (default: today), which have no impact to rank by."""
     if grain not in GRAIN_DAYS:
         raise CxpmError(f"--grain must be one of {', '.join(GRAIN_DAYS)}")
     if history < 3:
@@ -268,6 +287,8 @@ def build_review(tables: Mapping[str, ir.Table], catalog: Catalog, *,
     findings = _target_findings(card, volumes, monthly_contacts, by, catalog) + _signal_findings(
         fine, catalog, by, current, grain, window, fine_contacts)
     findings.sort(key=lambda f: (f.impact is None, -(f.impact or 0), f.metric))
+    findings += technology_findings(technologies, current.isoformat()[:7],
+                                    today or date.today())
     return Review(period=current.isoformat()[:7], by=list(by), grain=grain, history=history,
                   findings=findings,
                   unavailable=sorted(unsplittable | {u.metric for u in unavailable}

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -33,6 +34,11 @@ class User(Base):
     scope_kind: Mapped[str] = mapped_column(String(20), default="all")
     scope_value: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # argon2id hash (cxpm.users.passwords); null until a password is set: no login.
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class AuditLog(Base):
@@ -195,3 +201,103 @@ class CorrectiveActionTask(Base):
     done_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     action: Mapped[CorrectiveAction] = relationship(back_populates="tasks")
+
+
+class Technology(Base):
+    """A technology serving customers (bot, AI assistant, IVR, agent assist): governance
+    record with its latest ethics attestation and data-security review (docs/technology.md)."""
+
+    __tablename__ = "technologies"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    owner: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    purpose: Mapped[str | None] = mapped_column(Text, nullable=True)
+    channels: Mapped[list] = mapped_column(JSON)
+    vendor: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    model: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    version: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    agent_id: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
+    live_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    ethics: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    security_review: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    verifications: Mapped[list[TechnologyVerification]] = relationship(
+        back_populates="technology", cascade="all, delete-orphan",
+        order_by="TechnologyVerification.number")
+    changes: Mapped[list[TechnologyChange]] = relationship(
+        back_populates="technology", cascade="all, delete-orphan",
+        order_by="TechnologyChange.number")
+
+
+class TechnologyVerification(Base):
+    """A knowledge/skills verification of one version of a technology (qa_form or test_set)."""
+
+    __tablename__ = "technology_verifications"
+    __table_args__ = (UniqueConstraint("technology_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    technology_id: Mapped[str] = mapped_column(
+        ForeignKey("technologies.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    verified_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(20))
+    verified_version: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    result: Mapped[str] = mapped_column(String(10))
+    verifier: Mapped[str] = mapped_column(String(120))
+    details: Mapped[dict] = mapped_column(JSON)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    technology: Mapped[Technology] = relationship(back_populates="verifications")
+
+
+class TechnologyChange(Base):
+    """One entry of a technology's change log: what changed, before and after."""
+
+    __tablename__ = "technology_changes"
+    __table_args__ = (UniqueConstraint("technology_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    technology_id: Mapped[str] = mapped_column(
+        ForeignKey("technologies.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    changed_on: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(120))
+    before: Mapped[dict] = mapped_column(JSON)
+    after: Mapped[dict] = mapped_column(JSON)
+    # A change to what the technology does (version, model, vendor, kind, channels, or a
+    # change described without field changes) needs a new verification.
+    material: Mapped[bool] = mapped_column(Boolean)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    technology: Mapped[Technology] = relationship(back_populates="changes")
+
+
+class AuthToken(Base):
+    """A bearer token (kind "api") or a browser session (kind "session") of a user. Only the
+    SHA-256 of the random token is stored, so a copy of the database cannot log anyone in."""
+
+    __tablename__ = "auth_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class LoginFailure(Base):
+    """A failed login, kept for the rate-limit window (cxpm.users.throttle)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), index=True)
+    client: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -93,6 +93,8 @@ def test_catalog_has_exactly_the_required_builtins():
                  "shrinkage_unplanned", "schedule_fit", "understaffed_intervals",
                  "overstaffed_intervals", "absenteeism"}
     required |= {"critical_errors", "item_error_rate"}
+    required |= {"journey_resolution_rate", "channel_switch_rate", "time_to_resolution",
+                 "journey_csat", "cost_per_journey"}
     assert set(load_catalog().ids()) == required
 
 

@@ -314,3 +314,44 @@ def test_chart_window(planted_ws: Workspace) -> None:
     assert not is_complete(date(2026, 3, 30), "week", rd.DATA_START, end)
     assert is_complete(date(2026, 3, 1), "month", rd.DATA_START, end)
     assert not is_complete(date(2026, 2, 1), "month", date(2026, 2, 2), end)
+
+
+# ---------------------------------------------------------------- technology governance
+
+def _technology(tech_id: str, verified: bool) -> Any:
+    from cxpm.technology.model import (
+        EthicsAttestation,
+        SecurityReview,
+        TechnologyInfo,
+        VerificationRecord,
+    )
+
+    at = datetime(2026, 1, 5, 9)
+    return TechnologyInfo(
+        id=tech_id, name=f"Bot {tech_id}", kind="bot", owner=None, purpose=None,
+        channels=["chat"], vendor=None, model=None, version="1", agent_id=None,
+        live_from=date(2026, 1, 6), status="live",
+        ethics=EthicsAttestation(policy_version="1", attested_by="a",
+                                 attested_on=date(2026, 1, 1),
+                                 next_review_due=date(2027, 1, 1)),
+        security_review=SecurityReview(reviewed_on=date(2026, 1, 1), result="pass",
+                                       reviewer="s"),
+        verifications=[VerificationRecord(
+            number=1, verified_on=date(2026, 1, 5), method="test_set", verified_version="1",
+            result="pass", verifier="qa", details={}, recorded_at=at)] if verified else [],
+        changes=[], created_at=at, updated_at=at)
+
+
+def test_live_unverified_technology_is_a_finding_after_the_ranked_ones(
+        drill_ws: Workspace) -> None:
+    result = review(drill_ws, technologies=[_technology("verified", True),
+                                            _technology("unverified", False)],
+                    today=date(2026, 6, 1))
+    kinds = [f.kind for f in result.findings]
+    assert kinds.count("technology") == 1
+    assert kinds.index("technology") == len(kinds) - 1  # after every ranked finding
+    finding = result.findings[-1]
+    assert (finding.metric, finding.title, finding.dimensions, finding.signals,
+            finding.impact, finding.period) == (
+        "technology", "Bot unverified", {"technology": "unverified", "kind": "bot"},
+        ["never verified"], None, result.period)

@@ -1,0 +1,1 @@
+"""Users of the web app and API: accounts, roles and scopes, passwords, tokens, login limits."""

@@ -1,0 +1,69 @@
+"""The FastAPI application of one workspace."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from cxpm import __version__
+from cxpm.errors import CxpmError
+from cxpm.users.tokens import DEFAULT_TOKEN_HOURS
+from cxpm.web import api_auth, api_metrics, api_users
+from cxpm.web.deps import WebState
+from cxpm.web.security import docs_page, install_security_headers
+from cxpm.workspace import open_workspace
+
+OPENAPI_URL = "/api/openapi.json"
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    problems = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "body"))
+        problems.append(f"{where or 'request'}: {error.get('msg', 'invalid')}")
+    return "invalid request: " + "; ".join(problems)
+
+
+def create_app(workspace_path: Path | str, *,
+               token_hours: float = DEFAULT_TOKEN_HOURS) -> FastAPI:
+    """The web app and REST API over the workspace at `workspace_path`."""
+    if not 0 < token_hours <= 24 * 366:
+        raise CxpmError(f"token lifetime must be between 0 and a year, got {token_hours} h")
+    workspace = open_workspace(Path(workspace_path))
+    workspace.app_db  # noqa: B018 (migrates the app database before the first request)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        workspace.close()
+
+    app = FastAPI(title="cxpm", version=__version__, openapi_url=OPENAPI_URL,
+                  docs_url=None, redoc_url=None, lifespan=lifespan)
+    app.state.web = WebState(workspace=workspace, token_hours=token_hours)
+    install_security_headers(app)
+
+    @app.exception_handler(CxpmError)
+    async def user_error(_: Request, exc: CxpmError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_400_BAD_REQUEST)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _validation_message(exc)},
+                            status_code=status.HTTP_400_BAD_REQUEST)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return docs_page(OPENAPI_URL, "cxpm API")
+
+    for module in (api_auth, api_metrics, api_users):
+        app.include_router(module.router)
+    return app
