@@ -16,6 +16,7 @@ from cxpm.cli import (
     ingest_cmd,
     journeys_cmd,
     journeys_friction_cmd,
+    journeys_handoff_cmd,
     metrics_cmd,
     qa_cmd,
     report_cmd,
@@ -76,6 +77,7 @@ users_cmd.register(app)
 serve_cmd.register(app)
 journeys_cmd.register(app)
 journeys_friction_cmd.register(journeys_cmd.journeys_app)
+journeys_handoff_cmd.register(journeys_cmd.journeys_app)
 actions_cmd.register(app)
 
 

@@ -105,3 +105,14 @@ def test_errors_are_one_line(cli, ws_path: Path, tmp_path: Path) -> None:
     init_workspace(empty, "UTC").close()
     not_built = cli("journeys", "flows", "-w", empty)
     assert not_built.exit_code == 1 and "cxpm journeys build" in not_built.stderr
+
+
+def test_handoffs_json_and_errors(cli, ws_path: Path) -> None:
+    result = cli("journeys", "handoffs", "-w", ws_path, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = {r["dimensions"]["queue"]: r for r in result.json()}
+    # billing: hand-offs c2, c4, c11 (300, 200, 250 s) against 7 direct contacts (1320 s)
+    assert rows["billing"]["handoffs"] == 3
+    assert rows["billing"]["effect_s"] == pytest.approx(250 - 1320 / 7)
+    bad = cli("journeys", "handoffs", "-w", ws_path, "--by", "agent_id")
+    assert bad.exit_code == 1 and bad.stderr.startswith("error: cannot split hand-offs")
