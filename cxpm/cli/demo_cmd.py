@@ -53,6 +53,9 @@ def demo(
                      f"{quality.expert_id})" if sessions else ""), highlight=False)
     console.print(f"Targets: {result.targets} set from illustrative benchmarks; "
                   f"{result.actions} corrective actions under way", highlight=False)
+    console.print(f"Journeys: {result.journeys:,} built from {result.journey_steps:,} contact "
+                  "segments (a bot intent and a transfer loop are planted as friction)",
+                  highlight=False)
     card = build_scorecard(ws.warehouse.tables(), params=ws.metric_params(),
                            catalog=ws.metric_catalog(), targets=list_targets(ws))
     ws.close()
@@ -70,6 +73,8 @@ def demo(
         f"cxpm actions list --workspace {folder}",
         f"cxpm report monthly --workspace {folder} --output monthly-report.html",
         f"cxpm qa report --workspace {folder} --by site",
+        f"cxpm journeys friction --workspace {folder} --by reason",
+        f"cxpm journeys map --workspace {folder} --output journeys.html",
         *([f"cxpm qa calibration report {sessions[-1]} --workspace {folder}"]
           if sessions else []),
         "docs/quickstart.md explains loading your own exports (cxpm init, cxpm ingest).",

@@ -1,5 +1,7 @@
-"""Build the demo workspace: simulate an operation, load it through the normal ingest, and
-import its evaluation forms and item-level evaluations through cxpm qa."""
+"""Build the demo workspace: simulate an operation, load it through the normal ingest,
+import its evaluation forms and item-level evaluations through cxpm qa, set its targets and
+actions, and build its journeys (so journey metrics, friction, flows and the map work right
+away)."""
 
 from __future__ import annotations
 
@@ -44,8 +46,10 @@ class DemoResult(BaseModel):
     quality: QualitySummary
     targets: int  # targets set up, as a team would have (cxpm.demo.targets)
     actions: int  # corrective actions under way
+    journeys: int  # journeys built from the loaded contacts (cxpm journeys build --full)
+    journey_steps: int
     simulate_seconds: float
-    load_seconds: float  # ingest and the quality import together
+    load_seconds: float  # ingest, the quality import, targets and the journeys build
 
 
 def _prepare_folder(path: Path) -> None:
@@ -94,10 +98,16 @@ def build_demo(path: Path, *, days: int = 90, scale: float = 1.0, seed: int = 7,
 
     targets, actions = seed_targets_and_actions(workspace, DEFAULT_END_DATE)
     if progress:
+        progress("building journeys", (len(tables) + 0.5) / (len(tables) + 1))
+    from cxpm.journeys.build import build_journeys
+
+    journeys = build_journeys(workspace, full=True)
+    if progress:
         progress("loaded", 1.0)
     loaded = time.perf_counter()
     return workspace, DemoResult(workspace=path, files=files, summaries=summaries,
                                  quality=quality, targets=targets, actions=actions,
+                                 journeys=journeys.journeys, journey_steps=journeys.steps,
                                  simulate_seconds=simulated - started,
                                  load_seconds=loaded - simulated)
 

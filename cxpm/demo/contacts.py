@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,8 +17,14 @@ from cxpm.demo.operation import (
     TIER2_QUEUE,
     Pool,
 )
-from cxpm.demo.queueing import serve_queue
-from cxpm.demo.segments import CHANNEL_CODES, Segments, add_human, reason_arrays
+from cxpm.demo.queueing import PoolServer, serve_queue
+from cxpm.demo.segments import (
+    CHANNEL_CODES,
+    Segments,
+    add_human,
+    handle_times,
+    reason_arrays,
+)
 from cxpm.demo.workforce import Workforce
 
 ESCALATION_SHARE = 0.85  # of the non-containable intents a bot hands to a human
@@ -25,16 +32,31 @@ SELF_SERVICE_ESCALATION = 0.6
 BOT_SECONDS = {"chat": 210.0, "messaging": 260.0, "self_service": 140.0}
 
 
-def escalation_rate(program_idx: int, channel: str) -> float:
-    prog = PROGRAMS[program_idx]
-    weights = np.array([r.weight for r in prog.reasons])
+def escalation_probability(program_idx: int, channel: str) -> np.ndarray:
+    """Per reason, the chance the bot hands a session to an agent (while agents are on):
+    the intents it cannot contain, unless the intent sets its own rate (a failing intent)."""
     contain = reason_arrays("containable")[program_idx]
     share = SELF_SERVICE_ESCALATION if channel == "self_service" else ESCALATION_SHARE
-    return float((weights / weights.sum() * (1 - contain)).sum() * share)
+    fixed = reason_arrays("bot_escalation")[program_idx]
+    return np.where(np.isnan(fixed), (1 - contain) * share, fixed)
 
 
-def transfer_probability(handle_factor: np.ndarray) -> np.ndarray:
-    return 0.04 + 0.07 * (handle_factor > 1.15)
+def escalation_rate(program_idx: int, channel: str) -> float:
+    weights = reason_weights(program_idx)
+    return float((weights * escalation_probability(program_idx, channel)).sum())
+
+
+def reason_weights(program_idx: int) -> np.ndarray:
+    weights = np.array([r.weight for r in PROGRAMS[program_idx].reasons])
+    return weights / weights.sum()
+
+
+def transfer_probability(program_idx: int) -> np.ndarray:
+    """Per reason, the chance a front-line voice agent transfers an answered call to tier 2:
+    long (complex) intents more often, unless the intent sets its own rate."""
+    factor = reason_arrays("handle_factor")[program_idx]
+    fixed = reason_arrays("transfer_p")[program_idx]
+    return np.where(np.isnan(fixed), 0.04 + 0.07 * (factor > 1.15), fixed)
 
 
 def demand_noise(rng: np.random.Generator, days: int) -> np.ndarray:
@@ -57,9 +79,7 @@ def generate_arrivals(rng: np.random.Generator, pools: list[Pool], day_base: np.
     segs = Segments()
     escalated_parts: list[np.ndarray] = []
     for p_idx, prog in enumerate(PROGRAMS):
-        weights = np.array([r.weight for r in prog.reasons])
-        weights = weights / weights.sum()
-        contain = reason_arrays("containable")[p_idx]
+        weights = reason_weights(p_idx)
         noise = demand_noise(rng, len(day_base))
         for channel in prog.channel_mix:
             rate = expected_arrivals(prog, channel, weekdays, scale) * noise[:, None]
@@ -75,8 +95,8 @@ def generate_arrivals(rng: np.random.Generator, pools: list[Pool], day_base: np.
             duration = np.round(rng.gamma(3.0, BOT_SECONDS[channel] / 3.0, n)) + 15
             sod = (arrived - day_base[np.searchsorted(day_base, arrived, side="right") - 1])
             open_now = (sod >= OPEN_FROM * 1800) & (sod < OPEN_TO * 1800 - 900)
-            share = SELF_SERVICE_ESCALATION if channel == "self_service" else ESCALATION_SHARE
-            escalate = open_now & (rng.random(n) < (1 - contain[reason]) * share)
+            escalate = open_now & (rng.random(n)
+                                   < escalation_probability(p_idx, channel)[reason])
             bot_ids = segs.add(program=np.full(n, p_idx),
                                channel=np.full(n, CHANNEL_CODES.index(channel)),
                                bot=np.ones(n), pool=np.full(n, -1), reason=reason,
@@ -116,28 +136,74 @@ def run_pools(cols: dict[str, np.ndarray], pools: list[Pool], pool_ids: list[int
         served.agent[members] = agent
 
 
-def add_transfers(rng: np.random.Generator, segs: Segments, cols: dict[str, np.ndarray],
-                  served: Served, pools: list[Pool]) -> np.ndarray:
-    """Voice contacts that the first agent cannot finish go to the shared tier-2 team.
+def run_voice(rng: np.random.Generator, segs: Segments, cols: dict[str, np.ndarray],
+              pools: list[Pool], wf: Workforce, served: Served) -> tuple[Served, np.ndarray]:
+    """The voice queues and the shared tier-2 team in one event-driven run: a front-line
+    call the agent cannot finish goes to tier 2 when its talk ends, and tier 2 sends the
+    intents it bounces (Reason.bounce_back_p) back to the program's voice queue, where the
+    call queues again among the other callers in arrival order.
 
-    Returns the indexes of the transferred parents.
-    """
-    voice_pool = np.array([p.channel == "voice" for p in pools])
-    is_voice = (cols["pool"] >= 0) & voice_pool[np.maximum(cols["pool"], 0)]
-    answered = is_voice & (served.answered >= 0)
-    parents = []
-    for p_idx in range(len(PROGRAMS)):
-        factor = reason_arrays("handle_factor")[p_idx]
-        cand = np.flatnonzero(answered & (cols["program"] == p_idx))
-        move = cand[rng.random(len(cand)) < transfer_probability(factor[cols["reason"][cand]])]
-        talk_end = served.answered[move] + served_talk(cols, served, move) + cols["hold"][move]
-        add_human(rng, segs, p_idx, "voice", "tier2", talk_end.astype(np.int64),
-                  cols["reason"][move], pool_of_queue(pools, TIER2_QUEUE, len(move)), move)
-        parents.append(move)
-    return np.concatenate(parents)
+    `served` holds the segments in `cols`; returns it with the new tier-2 and returning
+    segments appended (added to `segs`), and the indexes of the transferred segments."""
+    voice = [i for i, p in enumerate(pools) if p.channel == "voice"]
+    tier2 = next(i for i, p in enumerate(pools) if p.queue == TIER2_QUEUE)
+    servers = {i: PoolServer(wf.windows.get(i, {}), CHANNELS[pools[i].channel].concurrency)
+               for i in (*voice, tier2)}
+    first = np.flatnonzero(np.isin(cols["pool"], voice))
+    n = len(first)
+    program, reason = cols["program"][first], cols["reason"][first]
+    # Decisions and the later legs' handle times, drawn up front for every front-line call.
+    transfer_p = np.zeros(n)
+    bounce_p = np.zeros(n)
+    factor = np.zeros(n)
+    for p_idx, prog in enumerate(PROGRAMS):
+        mine = program == p_idx
+        transfer_p[mine] = transfer_probability(p_idx)[reason[mine]]
+        bounce_p[mine] = np.array([r.bounce_back_p for r in prog.reasons])[reason[mine]]
+        factor[mine] = reason_arrays("handle_factor")[p_idx][reason[mine]]
+    transfers = rng.random(n) < transfer_p
+    bounces = rng.random(n) < bounce_p
+    legs = [(cols["talk"][first], cols["hold"][first], cols["wrap"][first],
+             cols["patience"][first]), handle_times(rng, "tier2", factor),
+            handle_times(rng, "voice", factor)]
+    pool_of_leg = [cols["pool"][first], np.full(n, tier2), cols["pool"][first]]
+    arrived = np.full((3, n), -1, dtype=np.int64)
+    answered = np.full((3, n), -1, dtype=np.int64)
+    busy = np.full((3, n), -1, dtype=np.int64)
+    agent = np.full((3, n), -1, dtype=np.int64)
+    arrived[0] = cols["arrived"][first]
+    plain = [tuple(np.asarray(a).tolist() for a in leg) for leg in legs]
+    pool_l = [p.tolist() for p in pool_of_leg]
+    transfers_l, bounces_l = transfers.tolist(), bounces.tolist()
+    events = [(t, 0, j) for j, t in enumerate(arrived[0].tolist())]
+    heapq.heapify(events)
+    while events:
+        t, leg, j = heapq.heappop(events)
+        talk, hold, wrap, patience = (values[j] for values in plain[leg])
+        start, end, who = servers[pool_l[leg][j]].serve(t, t + patience, talk,
+                                                        int(hold) + int(wrap))
+        answered[leg, j], busy[leg, j], agent[leg, j] = start, end, who
+        if start < 0 or leg == 2 or not (transfers_l if leg == 0 else bounces_l)[j]:
+            continue
+        talk_end = end - int(wrap)  # the next leg starts when the talk and hold are over
+        arrived[leg + 1, j] = talk_end
+        heapq.heappush(events, (talk_end, leg + 1, j))
 
-
-def served_talk(cols: dict[str, np.ndarray], served: Served, idx: np.ndarray) -> np.ndarray:
-    """Talk seconds as served (new hires talk longer): busy time less hold and wrap."""
-    return (served.busy_until[idx] - served.answered[idx] - cols["hold"][idx]
-            - cols["wrap"][idx]).astype(np.float64)
+    out = [served.answered.copy(), served.busy_until.copy(), served.agent.copy()]
+    for column, part in zip(out, (answered, busy, agent), strict=True):
+        column[first] = part[0]
+    parent_of_leg = first
+    transferred = []
+    for leg in (1, 2):
+        took = np.flatnonzero(arrived[leg] >= 0)
+        talk, hold, wrap, patience = (values[took] for values in legs[leg])
+        ids = segs.add(program=program[took], channel=np.full(len(took), CHANNEL_CODES.index(
+            "voice")), bot=np.zeros(len(took)), pool=pool_of_leg[leg][took],
+            reason=reason[took], parent=parent_of_leg[took], arrived=arrived[leg, took],
+            talk=talk, hold=hold, wrap=wrap, patience=patience)
+        transferred.append(parent_of_leg[took])
+        out = [np.r_[o, part[leg, took]] for o, part in zip(out, (answered, busy, agent),
+                                                             strict=True)]
+        parent_of_leg = np.full(n, -1, dtype=np.int64)
+        parent_of_leg[took] = ids
+    return Served(*out), np.concatenate(transferred)

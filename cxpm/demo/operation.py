@@ -2,6 +2,23 @@
 
 Numbers are chosen so a scorecard of the default run looks like a plausible mid-size operation;
 the worse vendor, the tight pool and the under-forecast program are deliberate.
+
+Two journey frictions are planted as well, so `cxpm journeys friction --by reason` has a known
+answer at the top (tests/demo/test_demo_friction.py):
+
+- A broken bot intent: since the new bill layout, telecom's bot no longer understands
+  billing questions and hands 9 in 10 of them to an agent while agents are on
+  (Reason.bot_escalation; about 86% of all its sessions, night ones included), where the
+  other intents escalate by how containable they are (from about 1 in 10 for balance
+  look-ups to about 2 in 3 for cancellations; 4 to 5 in 10 on average). Billing is
+  telecom's largest intent, so it is the largest bot -> agent escalation by far.
+- A transfer loop: telecom's front line (telecom-voice) sends "no-service" calls to tier 2
+  (telecom-tier2) about a third of the time (other intents: 4% to 11%), and tier 2 sends
+  6 in 10 of them back because network outages belong to the front line's outage script
+  (Reason.transfer_p and Reason.bounce_back_p): telecom-voice -> telecom-tier2 ->
+  telecom-voice, the largest agent -> agent transfer, with the returns (tier 2 -> front
+  line) visible in the journey flows. The returning call queues again like any other
+  caller (contacts.run_voice), and the forecast expects both frictions' extra volume.
 """
 
 from __future__ import annotations
@@ -44,6 +61,14 @@ class Reason:
     resolve_p: float  # chance an answered contact resolves the need
     containable: float  # chance a bot contains it
     sales: bool = False
+    # Share of the intent's bot sessions handed to an agent (while agents are on), instead of
+    # the containability model: a bot that fails at an intent it should handle.
+    bot_escalation: float | None = None
+    # Share of the front line's answered voice calls sent to tier 2, instead of the
+    # handle-time rule (contacts.transfer_probability).
+    transfer_p: float | None = None
+    # Share of the calls tier 2 receives that it sends back to the front line queue.
+    bounce_back_p: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -77,8 +102,9 @@ PROGRAMS = (
         {"voice": 0.52, "chat": 0.10, "messaging": 0.14, "self_service": 0.24},
         {"Manila": 0.40, "Bogota": 0.60}, "Bogota",
         (
-            Reason("billing-question", 0.26, 0.9, 0.86, 0.50),
-            Reason("no-service", 0.18, 1.2, 0.68, 0.20),
+            Reason("billing-question", 0.26, 0.9, 0.86, 0.50, bot_escalation=0.9),
+            Reason("no-service", 0.18, 1.2, 0.68, 0.20, transfer_p=0.35,
+                   bounce_back_p=0.6),
             Reason("plan-change", 0.18, 1.0, 0.88, 0.45),
             Reason("device-support", 0.16, 1.4, 0.72, 0.30),
             Reason("cancel-service", 0.10, 1.3, 0.75, 0.05),

@@ -22,7 +22,6 @@ from cxpm.demo.operation import (
     pools,
 )
 from cxpm.demo.quality import evaluation_records
-from cxpm.demo.segments import reason_arrays
 from cxpm.demo.workforce import build_roster, pool_headcount, schedule_and_work
 from cxpm.errors import CxpmError
 
@@ -70,16 +69,11 @@ def simulate_operation(out_dir: Path, *, days: int = 90, scale: float = 1.0, see
     n0 = len(cols["arrived"])
     served = flow.Served(np.full(n0, -1, np.int64), np.full(n0, -1, np.int64),
                          np.full(n0, -1, np.int64))
-    primary = [i for i, p in enumerate(all_pools) if p.channel != "tier2"]
-    flow.run_pools(cols, all_pools, primary, wf, served)
-    transferred_parents = flow.add_transfers(rng, segs, cols, served, all_pools)
+    digital = [i for i, p in enumerate(all_pools) if p.channel not in ("voice", "tier2")]
+    flow.run_pools(cols, all_pools, digital, wf, served)
+    served, transferred_parents = flow.run_voice(rng, segs, cols, all_pools, wf, served)
     cols = segs.columns()
-    extra = len(cols["arrived"]) - n0
-    served = flow.Served(*(np.r_[a, np.full(extra, -1, np.int64)]
-                           for a in (served.answered, served.busy_until, served.agent)))
-    escalated = np.r_[escalated, np.full(extra, -1)]
-    flow.run_pools(cols, all_pools, [i for i, p in enumerate(all_pools) if p.channel == "tier2"],
-                   wf, served)
+    escalated = np.r_[escalated, np.full(len(cols["arrived"]) - n0, -1)]
 
     report("resolving journeys", 0.55)
     contact = build.contact_table(rng, cols, served, escalated, transferred_parents, all_pools,
@@ -128,10 +122,12 @@ def _forecasts(rng: np.random.Generator, weekdays: np.ndarray, scale: float) -> 
         if "self_service" in expected:
             live["voice"] = live["voice"] + (expected["self_service"] * _open_mask()
                                              * flow.escalation_rate(p_idx, "self_service"))
-        weights = np.array([r.weight for r in prog.reasons])
-        factor = reason_arrays("handle_factor")[p_idx]
-        transfer = float((weights / weights.sum() * flow.transfer_probability(factor)).sum())
-        live["tier2"] = live["voice"] * transfer * 0.92
+        weights = flow.reason_weights(p_idx)
+        transfer = weights * flow.transfer_probability(p_idx)
+        bounce = np.array([r.bounce_back_p for r in prog.reasons])
+        live["tier2"] = live["voice"] * float(transfer.sum()) * 0.92
+        # Calls tier 2 sends back queue on the front line again.
+        live["voice"] = live["voice"] * (1 + float((transfer * bounce).sum()) * 0.92 * 0.9)
         for ch, volume in live.items():
             queue = f"{prog.name}-{ch}"
             out[queue] = forecast_queue(rng, queue, ch, volume, prog.forecast_bias, weekdays)

@@ -39,6 +39,12 @@ def test_demo_command_prints_scorecard_and_next_steps(cli, tmp_path: Path) -> No
     folder = tmp_path / "d"
     assert f"cxpm qa report --workspace {folder} --by site" in text
     assert f"cxpm qa calibration report CAL-2026-10 --workspace {folder}" in text
+    # The journeys are built, so friction and the map work right away.
+    assert "Journeys: " in text and " built from " in text
+    assert f"cxpm journeys friction --workspace {folder} --by reason" in text
+    friction = cli("journeys", "friction", "--workspace", folder, "--format", "json")
+    assert friction.exit_code == 0, friction.stderr
+    assert friction.json()
     # Running it again re-creates the demo workspace instead of failing.
     assert cli("demo", "--workspace", tmp_path / "d", "--days", "5", "--scale", "0.1",
                "--no-serve").exit_code == 0
