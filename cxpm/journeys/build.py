@@ -6,7 +6,7 @@ import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 import ibis
 import ibis.expr.types as ir
@@ -230,7 +230,3 @@ def _incremental_scope(warehouse: Warehouse, contacts: ir.Table, surveys: ir.Tab
         | contacts.contact_id.isin(members.__member)
         | contacts.batch_id.isin(new["contacts"] or [""]))
     return rows, customer_ids.num_rows
-
-
-def summary_record(summary: JourneyBuildSummary) -> dict[str, Any]:
-    return summary.model_dump()

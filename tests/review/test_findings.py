@@ -32,6 +32,8 @@ TOL = 1e-9
 # By hand from the catalog: ratio metrics whose numerator and denominator both count rows
 # (conditions or 1) are proportions and get a p-chart; everything else an XmR chart.
 P_CHART = {
+    # journeys: shares of counted journeys
+    "journey_resolution_rate", "channel_switch_rate", "journey_csat",
     "abandonment_rate", "service_level", "transfer_rate", "repeat_contact_rate",
     "first_contact_resolution", "csat", "dsat", "customer_critical_accuracy",
     "business_critical_accuracy", "compliance_critical_accuracy", "item_error_rate",
@@ -41,6 +43,8 @@ P_CHART = {
     "days_within_tolerance_aht",
 }
 XMR_CHART = {
+    # journeys: a duration and money per journey
+    "time_to_resolution", "cost_per_journey",
     # ratios of durations or quantities
     "occupancy", "utilization", "shrinkage", "shrinkage_planned", "shrinkage_unplanned",
     "schedule_adherence", "absenteeism", "conformance", "noncritical_accuracy",
