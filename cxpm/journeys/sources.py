@@ -69,3 +69,48 @@ def journey_survey_rows(tables: Mapping[str, ir.Table], params: Mapping[str, Any
         "__jid", *(ibis._[c].cast(t).name(c) for c, t in SURVEY_COLUMNS.items()))
     joined = journeys.join(linked, journeys.journey_id == linked.__jid)
     return joined.select(*JOURNEY_SURVEY_COLUMNS)
+
+
+BOT_SESSION_COLUMNS = {
+    "journey_id": "string", "contact_id": "string", "customer_id": "string",
+    "unknown_customer": "boolean", "channel": "string", "queue": "string",
+    "program": "string", "site": "string", "vendor": "string", "agent_id": "string",
+    "reason": "string", "handled_by": "string", "contained": "boolean",
+    "repeated": "boolean", "negative_survey": "boolean", "local_time": "timestamp(6)",
+}
+
+
+def bot_session_rows(tables: Mapping[str, ir.Table], params: Mapping[str, Any]) -> ir.Table:
+    """One row per customer-initiated contact handled by a bot, with three flags:
+    contained (not escalated to a person), repeated (the customer's next customer-initiated
+    contact is in the same journey, i.e. within the window) and negative_survey (a survey of
+    the contact with CSAT at or below survey.csat_bottom_box_max, or saying the need was not
+    resolved)."""
+    journeys, steps = journey_tables(tables, params)
+    try:
+        surveys = tables["surveys"]
+    except KeyError:
+        raise CxpmError("table 'surveys' is needed but was not given") from None
+    initiated = steps.filter(steps.customer_initiated.fill_null(False))
+    later = initiated.select(__jid=initiated.journey_id, __arrived=initiated.arrived_at)
+    bots = initiated.filter(initiated.handled_by == "bot")
+    repeats = bots.join(later, (bots.journey_id == later.__jid)
+                        & (later.__arrived > bots.arrived_at)).select(
+        __repeat_cid=bots.contact_id).distinct()
+    bottom = int(params.get("survey.csat_bottom_box_max", 2))
+    negative = surveys.filter((surveys.csat <= bottom)
+                              | (surveys.resolved_reported == False)).select(  # noqa: E712
+        __negative_cid=surveys.contact_id).distinct()
+    flags = journeys.select(__jid=journeys.journey_id, __unknown=journeys.unknown_customer)
+    rows = (bots.left_join(repeats, bots.contact_id == repeats.__repeat_cid)
+            .left_join(negative, bots.contact_id == negative.__negative_cid)
+            .left_join(flags, bots.journey_id == flags.__jid))
+    return rows.select(
+        "journey_id", "contact_id", "customer_id",
+        unknown_customer=rows.__unknown.fill_null(False), channel=rows.channel,
+        queue=rows.queue, program=rows.program, site=rows.site, vendor=rows.vendor,
+        agent_id=rows.agent_id, reason=rows.reason, handled_by=rows.handled_by,
+        contained=~rows.escalated.fill_null(False) & rows.answered_at.notnull()
+        & ~rows.abandoned.fill_null(False),
+        repeated=rows.__repeat_cid.notnull(), negative_survey=rows.__negative_cid.notnull(),
+        local_time=rows.local_time)

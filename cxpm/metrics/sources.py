@@ -18,7 +18,13 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from cxpm.errors import CxpmError
-from cxpm.journeys.sources import JOURNEY_SURVEY_COLUMNS, journey_rows, journey_survey_rows
+from cxpm.journeys.sources import (
+    BOT_SESSION_COLUMNS,
+    JOURNEY_SURVEY_COLUMNS,
+    bot_session_rows,
+    journey_rows,
+    journey_survey_rows,
+)
 from cxpm.journeys.tables import JOURNEYS_COLUMNS
 from cxpm.metrics.forecast_accuracy import (
     FORECAST_DAY_DOC,
@@ -151,6 +157,15 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
            "journey's columns; reads journeys, journey_steps and surveys",
            "journeys", JOURNEY_DIMS, derived=_JOURNEY_DERIVED,
            derived_doc=_JOURNEY_DERIVED_DOC, params=_JOURNEY_PARAMS),
+    Source("bot_sessions",
+           "Customer-initiated contacts handled by a bot, from the journeys (`cxpm journeys "
+           "build`), each flagged contained (answered, not abandoned, not escalated), "
+           "repeated (the customer's next customer-initiated contact is in the same journey: "
+           "within repeat.window_days) and negative_survey (a survey of the contact with CSAT "
+           "at or below survey.csat_bottom_box_max or resolved_reported false)",
+           "journeys", ("program", "site", "vendor", "channel", "queue", "handled_by",
+                        "agent_id", "reason", "unknown_customer"),
+           params=(*_JOURNEY_PARAMS, "survey.csat_bottom_box_max")),
     Source("surveys", "Survey responses; contact dimensions come from the surveyed contact",
            "surveys", ("program", "site", "vendor", "channel", "queue", "handled_by",
                        "agent_id", "reason"),
@@ -244,6 +259,7 @@ _OWN_COLUMNS: dict[str, dict[str, str]] = {
     "schedule_intervals": SCHEDULE_INTERVAL_COLUMNS,
     "journeys": JOURNEYS_COLUMNS,
     "journey_surveys": JOURNEY_SURVEY_COLUMNS,
+    "bot_sessions": BOT_SESSION_COLUMNS,
 }
 _FORECAST_SOURCES = ("forecast_intervals", "forecast_days")
 
@@ -308,6 +324,8 @@ def build_rows(name: str, tables: Mapping[str, ir.Table], ctx: BuildContext,
         rows = _limit_time(journey_rows(tables, ctx.params), ctx)
     elif name == "journey_surveys":
         rows = _limit_time(journey_survey_rows(tables, ctx.params), ctx)
+    elif name == "bot_sessions":
+        rows = _limit_time(bot_session_rows(tables, ctx.params), ctx)
     else:
         rows = _table(tables, source.table)
         if name == "customer_contacts":

@@ -15,7 +15,7 @@ from cxpm.metrics.engine import compute, to_records
 
 WINDOWED = {"repeat_contact_rate", "first_contact_resolution", "contacts_per_journey"}
 # Metrics over the materialised journeys tables need a built workspace (tests/journeys).
-JOURNEY_SOURCES = {"journeys", "journey_surveys"}
+JOURNEY_SOURCES = {"journeys", "journey_surveys", "bot_sessions"}
 ALL_IDS = [d.id for d in load_catalog() if not JOURNEY_SOURCES & set(d.sources)]
 
 QUERIES = [

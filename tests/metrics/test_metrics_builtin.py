@@ -94,7 +94,7 @@ def test_catalog_has_exactly_the_required_builtins():
                  "overstaffed_intervals", "absenteeism"}
     required |= {"critical_errors", "item_error_rate"}
     required |= {"journey_resolution_rate", "channel_switch_rate", "time_to_resolution",
-                 "journey_csat", "cost_per_journey"}
+                 "journey_csat", "cost_per_journey", "bot_resolution_rate"}
     assert set(load_catalog().ids()) == required
 
 

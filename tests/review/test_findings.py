@@ -33,7 +33,7 @@ TOL = 1e-9
 # (conditions or 1) are proportions and get a p-chart; everything else an XmR chart.
 P_CHART = {
     # journeys: shares of counted journeys
-    "journey_resolution_rate", "channel_switch_rate", "journey_csat",
+    "journey_resolution_rate", "channel_switch_rate", "journey_csat", "bot_resolution_rate",
     "abandonment_rate", "service_level", "transfer_rate", "repeat_contact_rate",
     "first_contact_resolution", "csat", "dsat", "customer_critical_accuracy",
     "business_critical_accuracy", "compliance_critical_accuracy", "item_error_rate",
