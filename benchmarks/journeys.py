@@ -32,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from peak_memory import peak_rss_mb
+from synthetic import table_from_columns
 
 from cxpm.schema import TABLES
 from cxpm.warehouse import arrow_schema
@@ -112,15 +113,7 @@ def _chunk(rng: np.random.Generator, start: int, rows: int, customers: int) -> p
         "source": np.full(rows, "benchmark"),
         "batch_id": np.full(rows, "benchmark"),
     }
-    schema = arrow_schema(TABLES["contacts"])
-    arrays = []
-    for field in schema:
-        value = columns[field.name]
-        if value is None:
-            arrays.append(pa.nulls(rows, field.type))
-        else:
-            arrays.append(pa.array(value, type=field.type, from_pandas=True))
-    return pa.Table.from_arrays(arrays, schema=schema)
+    return table_from_columns(columns, arrow_schema(TABLES["contacts"]), rows)
 
 
 def generate(folder: Path, rows: int, seed: int) -> list[Path]:

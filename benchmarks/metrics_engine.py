@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from peak_memory import peak_rss_mb
+from synthetic import table_from_columns
 
 from cxpm.schema import TABLES
 from cxpm.warehouse import arrow_schema
@@ -84,14 +85,7 @@ def _chunk(rng: np.random.Generator, start: int, rows: int) -> pa.Table:
         "source": np.full(rows, "benchmark"),
         "batch_id": np.full(rows, "benchmark"),
     }
-    arrays = []
-    for field in schema:
-        value = columns[field.name]
-        if value is None:
-            arrays.append(pa.nulls(rows, field.type))
-        else:
-            arrays.append(pa.array(value, type=field.type, from_pandas=True))
-    return pa.Table.from_arrays(arrays, schema=schema)
+    return table_from_columns(columns, schema, rows)
 
 
 def generate(folder: Path, rows: int, seed: int) -> list[Path]:
