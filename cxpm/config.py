@@ -17,6 +17,9 @@ CONFIG_FILE = "cxpm.toml"
 WORKSPACE_ENV = "CXPM_WORKSPACE"
 DEFAULT_WAREHOUSE_URL = "duckdb:///warehouse.duckdb"
 DEFAULT_APP_DB_URL = "sqlite:///app.db"
+# Selects the app database, e.g. postgresql+psycopg://cxpm@db.example/cxpm; it wins over
+# CXPM_APP_DB_URL and cxpm.toml's app_db_url (docs/deployment.md).
+DATABASE_URL_ENV = "CXPM_DATABASE_URL"
 
 
 def timezone_problem(name: str) -> str | None:
@@ -47,8 +50,20 @@ def check_timezone(name: str) -> str:
     return name
 
 
+class _DatabaseUrlSource(PydanticBaseSettingsSource):
+    """CXPM_DATABASE_URL, the conventional name for the app database, as `app_db_url`."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        url = os.environ.get(DATABASE_URL_ENV)
+        return {"app_db_url": url} if url else {}
+
+
 class Settings(BaseSettings):
-    """What cxpm.toml holds. Env vars CXPM_TIMEZONE, CXPM_WAREHOUSE_URL, CXPM_APP_DB_URL win."""
+    """What cxpm.toml holds. Env vars CXPM_TIMEZONE, CXPM_WAREHOUSE_URL, CXPM_APP_DB_URL win;
+    CXPM_DATABASE_URL wins over CXPM_APP_DB_URL."""
 
     model_config = SettingsConfigDict(env_prefix="CXPM_", extra="forbid")
 
@@ -70,7 +85,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Environment variables override what the file says.
-        return env_settings, init_settings
+        return _DatabaseUrlSource(settings_cls), env_settings, init_settings
 
 
 def _flatten_file(data: dict[str, Any]) -> dict[str, Any]:
@@ -153,7 +168,8 @@ def render_config(timezone: str, params: dict[str, Any]) -> str:
         "# cxpm workspace settings.\n"
         "# [workspace] timezone is the reporting time zone: it defines intervals, days and\n"
         "# months. URLs are relative to this folder for embedded stores; env vars\n"
-        "# CXPM_TIMEZONE, CXPM_WAREHOUSE_URL and CXPM_APP_DB_URL override them.\n"
+        "# CXPM_TIMEZONE, CXPM_WAREHOUSE_URL and CXPM_DATABASE_URL (or CXPM_APP_DB_URL)\n"
+        "# override them; the app DB may be PostgreSQL (docs/deployment.md).\n"
         "# [params] are metric parameters (see `cxpm metrics explain ID`); any of them can be\n"
         "# overridden per call with --param KEY=VALUE.\n"
         "# Add [[metrics]] tables to define or override metrics (see docs/metrics.md).\n\n"
