@@ -26,14 +26,14 @@ class EvaluationInput(BaseModel):
     """One evaluation as entered: who was evaluated on which contact, with which form
     version (latest when None), and the raw answer per item id."""
 
-    evaluation_id: str
-    form_id: str
+    evaluation_id: str = Field(min_length=1, max_length=120)
+    form_id: str = Field(min_length=1, max_length=80)
     form_version: int | None = None
-    contact_id: str | None = None
-    agent_id: str
-    evaluator_id: str | None = None
+    contact_id: str | None = Field(default=None, max_length=120)
+    agent_id: str = Field(min_length=1, max_length=120)
+    evaluator_id: str | None = Field(default=None, max_length=120)
     evaluated_at: datetime  # naive UTC
-    calibration_session_id: str | None = None
+    calibration_session_id: str | None = Field(default=None, max_length=120)
     comment: str | None = None
     answers: dict[str, Any] = Field(default_factory=dict)
     origin: str = ""  # where it came from, for messages ("file.csv line 12")
@@ -83,11 +83,21 @@ def _version(value: Any, where: str) -> int | None:
     return number
 
 
+# Ids are stored in 120-character columns on every database (PostgreSQL enforces it).
+MAX_ID_LENGTH = 120
+
+
 def _evaluation(fields: dict[str, Any], answers: dict[str, Any], timezone: str,
                 where: str) -> EvaluationInput:
     missing = [name for name in REQUIRED_FIELDS if _blank(fields.get(name))]
     if missing:
         raise CxpmError(f"{where}: missing {', '.join(missing)}")
+    too_long = [name for name in ("evaluation_id", "contact_id", "agent_id", "evaluator_id",
+                                  "calibration_session_id")
+                if len(str(fields.get(name) or "").strip()) > MAX_ID_LENGTH]
+    if too_long:
+        raise CxpmError(f"{where}: {', '.join(too_long)} longer than {MAX_ID_LENGTH} "
+                        f"characters")
     return EvaluationInput(
         evaluation_id=_text(fields["evaluation_id"]), form_id=_text(fields["form_id"]),
         form_version=_version(fields.get("form_version"), where),

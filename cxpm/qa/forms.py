@@ -51,7 +51,8 @@ def _tidy_number(value: float) -> int | float:
 
 
 Number = Annotated[float, AfterValidator(_tidy_number)]
-Identifier = Annotated[str, StringConstraints(pattern=_ID_PATTERN)]
+# Ids are stored in 80-character columns (qa_forms, qa_answers) on every database.
+Identifier = Annotated[str, StringConstraints(pattern=_ID_PATTERN, max_length=80)]
 Text = Annotated[str, StringConstraints(pattern=r"\S")]
 
 
@@ -63,7 +64,7 @@ class _Strict(BaseModel):
 class Option(_Strict):
     """One answer of a choice item."""
 
-    value: str
+    value: str = Field(max_length=200)  # stored with each answer (200 characters)
     points: Number = Field(ge=0)
     # None only while parsing: the item resolves it (lower than the best option = error).
     error: bool | None = None
@@ -292,6 +293,8 @@ def _describe(error: Any, data: Mapping[str, Any]) -> str:
                    "only a-z, 0-9, _ and -")
     elif kind == "string_pattern_mismatch":
         problem = f"{field} must not be blank"
+    elif kind == "string_too_long":
+        problem = f"{field} is longer than {ctx.get('max_length')} characters"
     elif kind == "too_short" and field == "items":
         problem = "section has no items"
     elif kind == "too_short" and field == "sections":

@@ -155,3 +155,12 @@ def test_wrong_extension_and_missing_file(tmp_path: Path) -> None:
                      .encode("latin-1"))
     with pytest.raises(CxpmError, match=r"latin\.csv: not a UTF-8 text file$"):
         read_evaluations(path, "UTC")
+
+
+def test_ids_longer_than_the_database_columns_are_refused(tmp_path) -> None:
+    path = tmp_path / "long.json"
+    path.write_text('[{"evaluation_id": "' + "e" * 121 + '", "form_id": "f", '
+                    '"agent_id": "a", "evaluated_at": "2026-10-01T10:00:00", '
+                    '"answers": {}}]', encoding="utf-8")
+    with pytest.raises(CxpmError, match="evaluation_id longer than 120 characters"):
+        read_evaluations(path, "UTC")

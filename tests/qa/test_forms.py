@@ -445,3 +445,15 @@ def test_example_forms_load_and_round_trip(name: str) -> None:
     assert {"yes_no", "scale", "choice"} <= types
     assert any(item.allow_na for _, item in form.iter_items())
     assert parse_form(form.definition(), "again") == form
+
+
+def test_ids_longer_than_the_database_columns_are_refused() -> None:
+    from pathlib import Path
+
+    from cxpm.qa.forms import load_form, parse_form
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "qa" / "voice-form.toml"
+    data = load_form(example).definition()
+    data["id"] = "v" * 81
+    with pytest.raises(CxpmError, match="longer than 80 characters"):
+        parse_form(data, "long.toml")
