@@ -85,6 +85,8 @@ def checked_definition(spec: TargetSpec, catalog: Catalog) -> MetricDefinition:
     if definition.direction not in ("higher", "lower"):
         raise CxpmError(f"metric {spec.metric} has no better direction ({definition.direction}); "
                         f"targets need a metric where higher or lower is better")
+    if len(scope_key(spec.scope)) > 400:  # stored in a 400-character column
+        raise CxpmError(f"target for {spec.metric}: the scope is longer than 400 characters")
     unknown = [d for d in spec.scope if d not in definition.dimensions]
     if unknown:
         raise CxpmError(f"metric {spec.metric} cannot be scoped by {', '.join(unknown)}; its "

@@ -125,3 +125,15 @@ def test_parse_month_or_date() -> None:
     for bad in ("2026-13", "March", "2026-02-30", ""):
         with pytest.raises(CxpmError, match="--from expects YYYY-MM or YYYY-MM-DD"):
             parse_month_or_date(bad, "--from")
+
+
+def test_a_scope_longer_than_its_column_is_refused() -> None:
+    from datetime import date
+
+    from cxpm.metrics.catalog import load_catalog
+    from cxpm.targets.model import TargetSpec, checked_definition
+
+    spec = TargetSpec(metric="service_level", scope={"program": "p" * 400},
+                      valid_from=date(2026, 1, 1), value=0.8)
+    with pytest.raises(CxpmError, match="scope is longer than 400 characters"):
+        checked_definition(spec, load_catalog())
