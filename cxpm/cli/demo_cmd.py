@@ -25,6 +25,8 @@ def demo(
     = 7,
     no_serve: Annotated[bool, typer.Option(
         "--no-serve", help="Do not start the web app afterwards.")] = False,
+    port: Annotated[int, typer.Option(
+        "--port", min=1, max=65535, help="Port of the web app (127.0.0.1 only).")] = 8000,
 ) -> None:
     """Simulate a contact-center operation, load it through ingest (evaluations through
     cxpm qa, scored with the demo's forms) and show the scorecard."""
@@ -80,9 +82,18 @@ def demo(
         "docs/quickstart.md explains loading your own exports (cxpm init, cxpm ingest).",
     ):
         console.print(f"  {line}", highlight=False)
+    console.print("\n[bold]Logins[/bold] (also in "
+                  f"{folder / 'demo-login.txt'})", highlight=False)
+    for login in result.logins:
+        scope = f", {login.scope}" if login.scope else ""
+        console.print(f"  {login.username} ({login.role}{scope}): password {login.password}",
+                      highlight=False, markup=False)
     if not no_serve:
-        console.print("[dim]The web app is not part of this release yet; "
-                      "nothing to serve.[/dim]")
+        from cxpm.cli.serve_cmd import serve
+
+        console.print(f"\nOpen http://127.0.0.1:{port} and log in (Ctrl+C stops the server; "
+                      "--no-serve skips it).", highlight=False)
+        serve(host="127.0.0.1", port=port, workspace=folder)
 
 
 def register(app: typer.Typer) -> None:

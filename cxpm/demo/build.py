@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from cxpm.config import CONFIG_FILE
+from cxpm.demo.users import DemoLogin
 from cxpm.errors import CxpmError
 from cxpm.ingest import IngestSummary, ingest
 from cxpm.workspace import Workspace, init_workspace
@@ -45,6 +46,7 @@ class DemoResult(BaseModel):
     summaries: list[IngestSummary]
     quality: QualitySummary
     targets: int  # targets set up, as a team would have (cxpm.demo.targets)
+    logins: list[DemoLogin]  # web app users (cxpm.demo.users)
     actions: int  # corrective actions under way
     journeys: int  # journeys built from the loaded contacts (cxpm journeys build --full)
     journey_steps: int
@@ -102,11 +104,17 @@ def build_demo(path: Path, *, days: int = 90, scale: float = 1.0, seed: int = 7,
     from cxpm.journeys.build import build_journeys
 
     journeys = build_journeys(workspace, full=True)
+    from cxpm.demo.operation import IN_HOUSE, SITES
+    from cxpm.demo.users import create_demo_users
+
+    outsourced = next(site.vendor for site in SITES if site.vendor != IN_HOUSE)
+    logins = create_demo_users(workspace, outsourced, actor=DEMO_ACTOR)
     if progress:
         progress("loaded", 1.0)
     loaded = time.perf_counter()
     return workspace, DemoResult(workspace=path, files=files, summaries=summaries,
                                  quality=quality, targets=targets, actions=actions,
+                                 logins=logins,
                                  journeys=journeys.journeys, journey_steps=journeys.steps,
                                  simulate_seconds=simulated - started,
                                  load_seconds=loaded - simulated)

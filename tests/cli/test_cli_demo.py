@@ -164,3 +164,28 @@ def test_json_never_prints_nan() -> None:
 
     assert json.loads(dumps([{"value": float("nan"), "n": float("inf"), "ok": 1.5}])) == [
         {"value": None, "n": None, "ok": 1.5}]
+
+
+def test_demo_ends_by_serving_with_its_logins(cli, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    served: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
+    result = cli("demo", "--workspace", tmp_path / "d", "--days", "3", "--scale", "0.05",
+                 "--port", "8765")
+    assert result.exit_code == 0, result.stderr
+    assert (served["host"], served["port"]) == ("127.0.0.1", 8765)
+    login_file = (tmp_path / "d" / "demo-login.txt").read_text()
+    password = login_file.split("password ")[1].split()[0]
+    assert f"demo (admin): password {password}" in result.stdout
+    assert "vendor (vendor, vendor=Northstar BPO)" in " ".join(result.stdout.split())
+    # The logins work against the served app.
+    from fastapi.testclient import TestClient
+
+    client = TestClient(served["app"])
+    token = client.post("/api/auth/token", json={"username": "vendor", "password": password})
+    assert token.status_code == 200
+    me = client.get("/api/me", headers={
+        "Authorization": f"Bearer {token.json()['access_token']}"}).json()
+    assert me["role"] == "vendor"
