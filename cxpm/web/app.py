@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from cxpm import __version__
 from cxpm.errors import CxpmError
-from cxpm.users.tokens import DEFAULT_TOKEN_HOURS
-from cxpm.web import api_auth, api_metrics, api_users
+from cxpm.users.tokens import DEFAULT_SESSION_HOURS, DEFAULT_TOKEN_HOURS
+from cxpm.web import api_auth, api_metrics, api_users, pages
 from cxpm.web.deps import WebState
 from cxpm.web.security import docs_page, install_security_headers
 from cxpm.workspace import open_workspace
@@ -30,10 +30,13 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 
 def create_app(workspace_path: Path | str, *,
-               token_hours: float = DEFAULT_TOKEN_HOURS) -> FastAPI:
+               token_hours: float = DEFAULT_TOKEN_HOURS,
+               session_hours: float = DEFAULT_SESSION_HOURS) -> FastAPI:
     """The web app and REST API over the workspace at `workspace_path`."""
     if not 0 < token_hours <= 24 * 366:
         raise CxpmError(f"token lifetime must be between 0 and a year, got {token_hours} h")
+    if not 0 < session_hours <= 24 * 366:
+        raise CxpmError(f"session lifetime must be between 0 and a year, got {session_hours} h")
     workspace = open_workspace(Path(workspace_path))
     workspace.app_db  # noqa: B018 (migrates the app database before the first request)
 
@@ -66,4 +69,5 @@ def create_app(workspace_path: Path | str, *,
 
     for module in (api_auth, api_metrics, api_users):
         app.include_router(module.router)
+    pages.install(app, session_hours=session_hours)
     return app
