@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -62,6 +62,11 @@ def current_principal(
     found = resolve_token(session, credentials.credentials, kind="api")
     if found is None:
         raise unauthorized("invalid, expired or revoked token")
+    return principal_of(session, found)
+
+
+def principal_of(session: Session, found: tuple[Any, Any]) -> Principal:
+    """The caller behind a resolved token (API or session); commits the token's last use."""
     user, token = found
     session.commit()
     return Principal(user_id=user.id, username=user.username, role=user.role,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from cxpm.formatting import format_value
 from cxpm.users.permissions import has_permission
 from cxpm.users.tokens import check_csrf, csrf_token, resolve_token
-from cxpm.web.deps import Principal, db_session
+from cxpm.web.deps import Principal, db_session, principal_of
 
 SESSION_COOKIE = "cxpm_session"
 # Before login there is no session to bind the form to: a random pre-session cookie is.
@@ -62,11 +62,7 @@ def page_principal(request: Request,
     found = resolve_token(session, raw, kind="session") if raw else None
     if found is None:
         raise LoginRequired()
-    user, token = found
-    session.commit()
-    return Principal(user_id=user.id, username=user.username, role=user.role,
-                     scope_kind=user.scope_kind, scope_value=user.scope_value,
-                     token_id=token.id)
+    return principal_of(session, found)
 
 
 def page_require(permission: str) -> Callable[[Principal], Principal]:
