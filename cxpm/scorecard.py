@@ -35,6 +35,14 @@ SCORECARD_METRICS: tuple[str, ...] = (
 )
 
 
+def metrics_with_targets(targets: Sequence[TargetInfo], catalog: Catalog,
+                         standard: Sequence[str] = SCORECARD_METRICS) -> list[str]:
+    """The standard metrics, then every other metric that has a target: a target is always
+    judged, even on a metric outside the standard list."""
+    known = set(catalog.ids())
+    return list(dict.fromkeys([*standard, *(t.metric for t in targets if t.metric in known)]))
+
+
 class ScorecardRow(BaseModel):
     family: str
     metric: str

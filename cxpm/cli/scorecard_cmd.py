@@ -121,15 +121,13 @@ def scorecard(
 ) -> None:
     """The standard metrics of each family for a month beside the previous month, with
     target, status and consistency for metrics that have targets (cxpm targets)."""
-    from cxpm.scorecard import SCORECARD_METRICS, build_scorecard
+    from cxpm.scorecard import build_scorecard, metrics_with_targets
     from cxpm.targets.store import list_targets
 
     ws = workspace_from(workspace)
     catalog = ws.metric_catalog()
     targets = list_targets(ws)
-    # A metric with a target is judged even when it is not a standard scorecard metric.
-    metrics = list(dict.fromkeys([*SCORECARD_METRICS, *(t.metric for t in targets
-                                                        if t.metric in catalog.ids())]))
+    metrics = metrics_with_targets(targets, catalog)
     card = build_scorecard(ws.warehouse.tables(), period=period, by=by,
                            params=ws.metric_params(param), catalog=catalog,
                            metrics=metrics, targets=targets)

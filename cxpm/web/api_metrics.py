@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
+import pyarrow as pa
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -14,7 +15,7 @@ from cxpm.metrics.engine import to_records
 from cxpm.metrics.query import DEFAULT_COMPUTE_METRICS, compute_query, parse_when
 from cxpm.metrics.sources import GRAINS
 from cxpm.web.deps import Principal, WebState, require, web_state
-from cxpm.web.scope import OutOfScopeError, scoped_where
+from cxpm.web.scope import OutOfScopeError, scope_filter, scoped_where
 
 router = APIRouter(prefix="/api", tags=["metrics"])
 
@@ -77,6 +78,11 @@ def metrics(query: Annotated[MetricQuery, Query()],
             state: Annotated[WebState, Depends(web_state)]) -> JSONResponse:
     """Metrics by dimensions and period: a list of {dims…, period_start, metric, value,
     numerator, denominator}, exactly as `cxpm metrics compute --format json`."""
+    return JSONResponse(json_ready(to_records(scoped_result(query, principal, state))))
+
+
+def scoped_result(query: MetricQuery, principal: Principal, state: WebState) -> pa.Table:
+    """The engine's table for `query`, limited to the caller's scope."""
     ws = state.workspace
     ids = list(query.metric or DEFAULT_COMPUTE_METRICS)
     try:
@@ -84,12 +90,15 @@ def metrics(query: Annotated[MetricQuery, Query()],
         catalog = ws.metric_catalog()
         definitions = [catalog.get(i) for i in ids]
         where = scoped_where(principal, definitions, parse_filters(query.where))
-        if where is None:
-            return JSONResponse([])
+        nothing = where is None
+        if nothing:
+            # Only out-of-scope values were asked for: the file keeps its columns, no rows.
+            dim, value = scope_filter(principal)  # type: ignore[misc]
+            where = {dim: [value]}
         with state.warehouse_lock:
             result = compute_query(ws, ids, by=query.by, grain=query.grain,
                                    interval_minutes=query.interval_minutes, start=start,
                                    end=end, where=where)
     except OutOfScopeError as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
-    return JSONResponse(json_ready(to_records(result)))
+    return result.slice(0, 0) if nothing else result

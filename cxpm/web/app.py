@@ -13,7 +13,17 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from cxpm import __version__
 from cxpm.errors import CxpmError
 from cxpm.users.tokens import DEFAULT_SESSION_HOURS, DEFAULT_TOKEN_HOURS
-from cxpm.web import api_auth, api_metrics, api_users, pages
+from cxpm.web import (
+    api_actions,
+    api_auth,
+    api_evaluations,
+    api_exports,
+    api_metrics,
+    api_scorecard,
+    api_targets,
+    api_users,
+    pages,
+)
 from cxpm.web.deps import WebState
 from cxpm.web.security import docs_page, install_security_headers
 from cxpm.workspace import open_workspace
@@ -67,7 +77,8 @@ def create_app(workspace_path: Path | str, *,
     def api_docs() -> HTMLResponse:
         return docs_page(OPENAPI_URL, "cxpm API")
 
-    for module in (api_auth, api_metrics, api_users):
+    for module in (api_auth, api_metrics, api_users, api_scorecard, api_targets,
+                   api_evaluations, api_actions, api_exports):
         app.include_router(module.router)
     pages.install(app, session_hours=session_hours)
     return app

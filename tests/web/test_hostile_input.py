@@ -3,6 +3,8 @@ never a server error, and the warehouse and app database unchanged."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -71,3 +73,41 @@ def test_filter_values_are_data_not_sql(web: WebFixture) -> None:
     response = web.client.get("/api/metrics", headers=web.headers("analyst"), params={
         "metric": "offered", "by": "vendor", "where": "vendor:acme' OR '1'='1"})
     assert response.status_code == 200 and response.json() == []
+
+
+def other_requests(payload: str) -> list[tuple[str, str, dict]]:
+    """(method, url, request arguments) of every other route's parameters."""
+    quoted = quote(payload, safe="")
+    return [
+        ("GET", "/api/metrics.csv", {"params": {"metric": "offered", "where": payload}}),
+        ("GET", "/api/metrics.parquet", {"params": {"by": payload}}),
+        ("GET", "/api/scorecard", {"params": {"period": payload}}),
+        ("GET", "/api/scorecard", {"params": {"by": payload}}),
+        ("GET", "/api/targets", {"params": {"metric": payload}}),
+        ("GET", "/api/evaluations", {"params": {"period": payload}}),
+        ("GET", f"/api/actions/{quoted}", {}),
+        ("POST", "/api/actions/1/transition", {"json": {"state": payload}}),
+        ("POST", "/api/actions", {"json": {"title": "t", "metric": payload}}),
+        ("POST", "/api/actions", {"json": {"title": "t", "metric": "asa",
+                                           "scope": {payload: "x"}}}),
+        ("POST", "/api/targets", {"json": {"metric": payload, "value": 1,
+                                           "valid_from": "2026-01-01"}}),
+        ("POST", "/api/evaluations", {"json": [{
+            "evaluation_id": payload, "form_id": payload, "agent_id": payload,
+            "evaluated_at": payload, "answers": {payload: payload}}]}),
+    ]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_hostile_parameters_on_other_routes(web: WebFixture, payload: str) -> None:
+    before = counts(web)
+    for method, url, arguments in other_requests(payload):
+        response = web.client.request(method, url, headers=web.headers("admin"), **arguments)
+        assert response.status_code in (200, 400, 404), (url, arguments, response.text)
+        if response.status_code == 200:
+            # Only a filter value can pass validation; it matches no row.
+            assert url == "/api/metrics.csv", (url, arguments)
+            assert response.text.count("\n") <= 1
+        else:
+            assert response.json()["detail"]
+    assert counts(web) == before

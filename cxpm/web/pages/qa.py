@@ -48,7 +48,7 @@ def _choose(forms: list[FormVersionInfo], ref: str | None) -> FormVersionInfo | 
     return next((f for f in forms if f"{f.form_id}@{f.version}" == ref), None)
 
 
-def _agent_in_scope(state: WebState, principal: Principal, agent_id: str) -> bool:
+def agent_in_scope(state: WebState, principal: Principal, agent_id: str) -> bool:
     """A scoped evaluator may only evaluate agents who handled contacts within its scope."""
     scope = scope_filter(principal)
     if scope is None:
@@ -128,7 +128,7 @@ def _save(request: Request, principal: Principal, state: WebState,
         general.append("evaluation id: letters, digits and . _ : @ - only")
     if not agent_id or len(agent_id) > _FIELD_MAX:
         general.append("agent: required")
-    elif not _agent_in_scope(state, principal, agent_id):
+    elif not agent_in_scope(state, principal, agent_id):
         general.append(f"agent {agent_id}: not within your scope")
     try:
         evaluated_at = parse_timestamp(text.get("evaluated_at", ""), state.workspace.timezone,

@@ -9,7 +9,13 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from cxpm.errors import CxpmError
-from cxpm.scorecard import Scorecard, build_scorecard, latest_period, months_back
+from cxpm.scorecard import (
+    Scorecard,
+    build_scorecard,
+    latest_period,
+    metrics_with_targets,
+    months_back,
+)
 from cxpm.targets.attainment import Attainment, achieving_results
 from cxpm.targets.store import list_targets
 from cxpm.web.deps import Principal, WebState, web_state
@@ -39,10 +45,12 @@ def scoped_scorecard(state: WebState, principal: Principal, period: str | None,
     ws = state.workspace
     scope = scope_filter(principal)
     grouping = list(by) if scope is None or scope[0] in by else [scope[0], *by]
+    targets, catalog = list_targets(ws), ws.metric_catalog()
     with state.warehouse_lock:
         card = build_scorecard(ws.warehouse.tables(), period=period, by=grouping,
-                               params=ws.metric_params(), catalog=ws.metric_catalog(),
-                               targets=list_targets(ws))
+                               params=ws.metric_params(), catalog=catalog,
+                               metrics=metrics_with_targets(targets, catalog),
+                               targets=targets)
     if scope is None:
         return card
     dim, value = scope
