@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from cxpm.config import resolve_workspace
-from cxpm.formatting import format_value
+from cxpm.formatting import format_value, json_ready
 from cxpm.workspace import Workspace, open_workspace
 
 console = Console()
@@ -65,19 +64,8 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def _finite(data: Any) -> Any:
-    """NaN and infinities have no JSON spelling: they become null."""
-    if isinstance(data, float) and not math.isfinite(data):
-        return None
-    if isinstance(data, dict):
-        return {k: _finite(v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [_finite(v) for v in data]
-    return data
-
-
 def dumps(data: Any) -> str:
-    return json.dumps(_finite(data), indent=2, default=_json_default, ensure_ascii=False,
+    return json.dumps(json_ready(data), indent=2, default=_json_default, ensure_ascii=False,
                       allow_nan=False)
 
 

@@ -3,14 +3,14 @@ scope."""
 
 from __future__ import annotations
 
-import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import pyarrow as pa
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from cxpm.formatting import json_ready
 from cxpm.metrics.engine import to_records
 from cxpm.metrics.query import DEFAULT_COMPUTE_METRICS, compute_query, parse_when
 from cxpm.metrics.sources import GRAINS
@@ -55,17 +55,6 @@ def parse_filters(items: list[str]) -> dict[str, list[str]]:
         dim, _, value = item.partition(":")
         parsed.setdefault(dim, []).append(value)
     return parsed
-
-
-def json_ready(data: Any) -> Any:
-    """As the CLI writes JSON: NaN and infinities become null."""
-    if isinstance(data, float) and not math.isfinite(data):
-        return None
-    if isinstance(data, dict):
-        return {k: json_ready(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [json_ready(v) for v in data]
-    return data
 
 
 @router.get("/metrics", responses={
