@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from peak_memory import peak_rss_mb
-from synthetic import table_from_columns
+from synthetic import organisation_columns, table_from_columns
 
 from cxpm.schema import TABLES
 from cxpm.warehouse import arrow_schema
@@ -64,11 +64,7 @@ def _chunk(rng: np.random.Generator, start: int, rows: int) -> pa.Table:
         "channel": channel,
         "direction": np.where(rng.random(rows) < 0.02, "outbound", "inbound"),
         "handled_by": np.full(rows, "agent"),
-        "queue": rng.choice(np.array([f"q{i}" for i in range(12)]), rows),
-        "program": rng.choice(np.array(["retail", "telco", "travel"]), rows),
-        "site": rng.choice(np.array(["north", "south", "east"]), rows),
-        "vendor": rng.choice(np.array(["in-house", "acme", "globex"]), rows),
-        "agent_id": np.char.add("a", rng.integers(0, 2000, rows).astype(str)),
+        **organisation_columns(rng, rows),
         "arrived_at": arrived,
         "answered_at": answered,
         "ended_at": ended,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -28,6 +30,10 @@ class Workspace:
     @property
     def timezone(self) -> str:
         return self.settings.timezone
+
+    def today(self) -> date:
+        """Today in the workspace's reporting time zone."""
+        return datetime.now(UTC).astimezone(ZoneInfo(self.timezone)).date()
 
     @cached_property
     def warehouse(self) -> Warehouse:

@@ -20,6 +20,7 @@ from cxpm.cli.common import (
 )
 from cxpm.cli.qa_cmd import ActorOption, actor_name
 from cxpm.errors import CxpmError
+from cxpm.store.db import utc_now
 
 if TYPE_CHECKING:
     from cxpm.review.actions.effectiveness import EffectivenessCheck
@@ -247,7 +248,6 @@ def update_cmd(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Change an action: fields first, then the state. Audited."""
-    from datetime import UTC, datetime
 
     from cxpm.review.actions.model import STATES, ActionUpdate, TaskSpec, Verification
     from cxpm.review.actions.store import update_action
@@ -269,7 +269,7 @@ def update_cmd(
         done_tasks=task_done, implemented_on=_date(implemented, "--implemented"),
         verification=Verification(
             result=verification, method="manual", verified_by=who, note=note,
-            verified_at=datetime.now(UTC).replace(tzinfo=None)) if verification else None,
+            verified_at=utc_now()) if verification else None,
         note=note)
     action = update_action(workspace_from(workspace), action_id, change, actor=who,
                            today=_date(today, "--today"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Literal
 
 import ibis
@@ -20,6 +19,7 @@ from cxpm.journeys.tables import (
     STEPS_SCHEMA,
     STEPS_TABLE,
 )
+from cxpm.store.db import utc_now
 from cxpm.warehouse import BATCHES_TABLE, META_SCHEMA, META_TABLE, Warehouse
 from cxpm.workspace import Workspace
 
@@ -76,7 +76,7 @@ def build_in_warehouse(warehouse: Warehouse, params: StitchParams, *, full: bool
             seconds=time.perf_counter() - started)
     contacts = warehouse.table("contacts")
     surveys = warehouse.table("surveys")
-    built_at = datetime.now(UTC).replace(tzinfo=None)
+    built_at = utc_now()
     with warehouse.transaction():
         for name, schema in ((JOURNEYS_TABLE, JOURNEYS_SCHEMA), (STEPS_TABLE, STEPS_SCHEMA)):
             if name not in existing:

@@ -4,7 +4,7 @@ contacts independently; the report says how far they agree and who is out of lin
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -22,7 +22,7 @@ from cxpm.qa.agreement import (
     krippendorff_alpha,
     percent_agreement,
 )
-from cxpm.store.db import record_audit
+from cxpm.store.db import record_audit, utc_now
 from cxpm.store.models import QaCalibrationSession, QaEvaluation
 from cxpm.workspace import Workspace
 
@@ -85,9 +85,6 @@ class CalibrationReport(BaseModel):
     notes: list[str]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
 
 def save_session(workspace: Workspace, session_id: str, *, actor: str,
                  title: str | None = None, expert_id: str | None = None) -> SessionInfo:
@@ -98,7 +95,7 @@ def save_session(workspace: Workspace, session_id: str, *, actor: str,
         row = session.get(QaCalibrationSession, session_id)
         before = None if row is None else {"title": row.title, "expert_id": row.expert_id}
         if row is None:
-            row = QaCalibrationSession(session_id=session_id, created_at=_now(),
+            row = QaCalibrationSession(session_id=session_id, created_at=utc_now(),
                                        created_by=actor)
             session.add(row)
         if title is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import ibis
@@ -20,7 +20,7 @@ from cxpm.qa.form_store import FormCache
 from cxpm.qa.forms import Form
 from cxpm.qa.scoring import AnswerError, ScoredEvaluation, score_evaluation
 from cxpm.qa.sync import foreign_evaluation_ids, sync_evaluations
-from cxpm.store.db import audit_values, record_audit
+from cxpm.store.db import audit_values, record_audit, utc_now
 from cxpm.store.models import AuditLog, QaAnswer, QaCalibrationSession, QaEvaluation
 from cxpm.workspace import Workspace
 
@@ -46,9 +46,6 @@ class SaveSummary(BaseModel):
     unchanged: int
     evaluation_ids: list[str]
 
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _content_hash(evaluation: EvaluationInput, version: int, scored: ScoredEvaluation) -> str:
@@ -167,7 +164,7 @@ def save_evaluations(workspace: Workspace, evaluations: Sequence[EvaluationInput
     foreign = foreign_evaluation_ids(workspace, ids)
     problems += [f"evaluation {i}: already loaded into the warehouse from a file "
                  f"(cxpm ingest); it cannot also be entered here" for i in sorted(foreign)]
-    now = _now()
+    now = utc_now()
     new_rows: list[dict[str, Any]] = []
     answers: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []

@@ -3,7 +3,7 @@ same id and version again is accepted only when the content is identical."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from cxpm.errors import CxpmError
 from cxpm.qa.forms import Form, load_form, parse_form
-from cxpm.store.db import record_audit
+from cxpm.store.db import record_audit, utc_now
 from cxpm.store.models import QaForm
 from cxpm.workspace import Workspace
 
@@ -32,9 +32,6 @@ class FormImport(BaseModel):
     form: FormVersionInfo
     status: str  # "imported" or "unchanged"
 
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _info(row: QaForm) -> FormVersionInfo:
@@ -64,7 +61,7 @@ def save_form(workspace: Workspace, form: Form, *, actor: str) -> FormImport:
                 f"form {form.id} version {form.version} is already imported with different "
                 f"content; give the changed form a new version number")
         row = QaForm(form_id=form.id, version=form.version, title=form.title,
-                     content_hash=digest, definition=form.definition(), imported_at=_now(),
+                     content_hash=digest, definition=form.definition(), imported_at=utc_now(),
                      imported_by=actor)
         session.add(row)
         session.flush()

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import ibis.expr.types as ir
 from pydantic import BaseModel
@@ -197,11 +196,6 @@ def build_monthly_report(tables: Mapping[str, ir.Table], catalog: Catalog, *,
         actions=action_rows(actions, today, catalog))
 
 
-def workspace_today(workspace: Workspace) -> date:
-    """Today in the workspace's reporting time zone."""
-    return datetime.now(UTC).astimezone(ZoneInfo(workspace.timezone)).date()
-
-
 def monthly_report(workspace: Workspace, *, period: str | None = None,
                    by: Sequence[str] = (), param_overrides: Sequence[str] = (),
                    today: date | None = None, grain: str = "week", history: int = 26,
@@ -214,5 +208,5 @@ def monthly_report(workspace: Workspace, *, period: str | None = None,
         workspace.warehouse.tables(), workspace.metric_catalog(),
         workspace_name=workspace.path.name, period=period, by=by,
         params=workspace.metric_params(param_overrides), targets=list_targets(workspace),
-        actions=list_actions(workspace), today=today or workspace_today(workspace),
+        actions=list_actions(workspace), today=today or workspace.today(),
         grain=grain, history=history, top_signals=top_signals)

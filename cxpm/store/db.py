@@ -117,11 +117,16 @@ def table_names(engine: Engine) -> list[str]:
     return inspect(engine).get_table_names()
 
 
+def utc_now() -> datetime:
+    """Now as naive UTC, the way every stored timestamp is kept."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 def audit_values(*, actor: str, action: str, entity: str, entity_id: str,
                  before: dict[str, Any] | None, after: dict[str, Any] | None,
                  note: str | None = None, at: datetime | None = None) -> dict[str, Any]:
     """The columns of an audit-log row (for bulk inserts of many changes at once)."""
-    return {"at": at or datetime.now(UTC).replace(tzinfo=None), "actor": actor,
+    return {"at": at or utc_now(), "actor": actor,
             "action": action, "entity": entity, "entity_id": entity_id, "before": before,
             "after": after, "note": note}
 

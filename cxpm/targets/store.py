@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cxpm.errors import CxpmError
-from cxpm.store.db import record_audit
+from cxpm.store.db import record_audit, utc_now
 from cxpm.store.models import Target
 from cxpm.targets.model import TargetInfo, TargetSpec, checked_definition, scope_key
 from cxpm.workspace import Workspace
 
 _FIELDS = tuple(TargetSpec.model_fields)
 
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _audit_view(row: Target) -> dict:
@@ -39,7 +36,7 @@ def set_targets(workspace: Workspace, specs: Sequence[TargetSpec], *,
     directions = {spec.metric: checked_definition(spec, catalog).direction for spec in specs}
     saved = []
     with Session(workspace.app_db) as session:
-        now = _now()
+        now = utc_now()
         for spec in specs:
             key = scope_key(spec.scope)
             row = session.scalars(select(Target).where(

@@ -4,14 +4,14 @@ change log."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cxpm.errors import CxpmError
-from cxpm.store.db import record_audit
+from cxpm.store.db import record_audit, utc_now
 from cxpm.store.models import Technology, TechnologyVerification
 from cxpm.store.models import TechnologyChange as ChangeRow
 from cxpm.technology.model import (
@@ -30,9 +30,6 @@ from cxpm.workspace import Workspace
 
 ENTITY = "technology"
 
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _info(row: Technology) -> TechnologyInfo:
@@ -75,7 +72,7 @@ def add_technology(workspace: Workspace, spec: TechnologySpec, *,
         if session.get(Technology, spec.id) is not None:
             raise CxpmError(f"technology {spec.id!r} already exists; change it with "
                             f"`cxpm tech change`")
-        now = _now()
+        now = utc_now()
         row = Technology(
             **spec.model_dump(), status="live" if spec.live_from else "planned",
             created_at=now, updated_at=now, verifications=[], changes=[])
@@ -127,7 +124,7 @@ def change_technology(workspace: Workspace, technology_id: str, change: Technolo
         before = {name: _plain(getattr(row, name)) for name in fields}
         for name, value in fields.items():
             setattr(row, name, list(value) if name == "channels" else value)
-        now = _now()
+        now = utc_now()
         entry = ChangeRow(
             number=max((c.number for c in row.changes), default=0) + 1,
             changed_on=changed_on, description=change.description, actor=actor,
@@ -172,7 +169,7 @@ def _set_json(workspace: Workspace, technology_id: str, field: str, value: dict[
         row = _load(session, technology_id)
         before = _audit_view(row)
         setattr(row, field, value)
-        row.updated_at = _now()
+        row.updated_at = utc_now()
         session.flush()
         record_audit(session, actor=actor, action=action, entity=ENTITY,
                      entity_id=technology_id, before=before, after=_audit_view(row))
@@ -192,7 +189,7 @@ def record_verification(workspace: Workspace, technology_id: str,
             verified_on=verified_on or date.today(), method=outcome.method,
             verified_version=version if version is not None else row.version,
             result=outcome.result, verifier=verifier,
-            details={**outcome.details, "reason": outcome.reason}, recorded_at=_now())
+            details={**outcome.details, "reason": outcome.reason}, recorded_at=utc_now())
         row.verifications.append(record)
         row.updated_at = record.recorded_at
         session.flush()

@@ -6,14 +6,14 @@ Every change writes an audit-log row; password hashes never appear in it.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cxpm.errors import CxpmError
-from cxpm.store.db import record_audit
+from cxpm.store.db import record_audit, utc_now
 from cxpm.store.models import AuthToken, User
 from cxpm.users.passwords import hash_password, needs_rehash, verify_password
 from cxpm.users.permissions import ROLE_SCOPES, ROLES, SCOPE_DIMENSIONS
@@ -41,8 +41,8 @@ class UserInfo(BaseModel):
         return "all" if self.scope_kind == "all" else f"{self.scope_kind}={self.scope_value}"
 
 
-def now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+# Kept under this name for the token and throttle modules.
+now = utc_now
 
 
 def parse_scope(text: str | None) -> tuple[str, str | None]:

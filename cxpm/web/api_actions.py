@@ -3,7 +3,7 @@ the caller's scope (an action out of scope answers 404, as an absent one)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, status
@@ -20,6 +20,7 @@ from cxpm.review.actions.model import (
 )
 from cxpm.review.actions.store import create_action, get_action, list_actions, update_action
 from cxpm.review.actions.workflow import allowed_next
+from cxpm.store.db import utc_now
 from cxpm.web.api_metrics import Name, json_ready
 from cxpm.web.deps import Principal, WebState, require, web_state
 from cxpm.web.pages.actions import in_scope
@@ -120,7 +121,7 @@ def transition(action_id: int, body: TransitionBody,
     if body.state in CLOSED_STATES:
         verification = Verification(
             result="effective" if body.state == "closed-effective" else "ineffective",
-            method="manual", verified_at=datetime.now(UTC).replace(tzinfo=None),
+            method="manual", verified_at=utc_now(),
             verified_by=principal.username, note=body.note)
     change = ActionUpdate(state=body.state, implemented_on=body.implemented_on,
                           verification=verification, note=body.note)

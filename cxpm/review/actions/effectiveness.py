@@ -6,9 +6,8 @@ implementation (docs/actions.md, "Effectiveness check")."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
@@ -18,6 +17,7 @@ from cxpm.review.actions.model import ActionInfo, ActionUpdate, Evidence, Verifi
 from cxpm.review.actions.store import get_action, update_action
 from cxpm.review.findings import chart_kind
 from cxpm.review.spc import ChartKind, ControlChart, control_chart
+from cxpm.store.db import utc_now
 from cxpm.targets.book import TargetBook
 from cxpm.targets.model import judge
 from cxpm.targets.store import list_targets
@@ -80,10 +80,6 @@ def adverse_signals(signals: list[str], value: float, previous: float | None, ce
     return [s for s in signals if (worsening if s == "trend" else worse_side)]
 
 
-def _today(workspace: Workspace) -> date:
-    return datetime.now(UTC).astimezone(ZoneInfo(workspace.timezone)).date()
-
-
 def _monthly(workspace: Workspace, action: ActionInfo, params: Mapping[str, Any],
              end: date) -> dict[date, tuple[float | None, float | None]]:
     table = compute(workspace.warehouse.tables(), [action.metric], grain="month",
@@ -116,7 +112,7 @@ def verify(workspace: Workspace, action_id: int, *, periods: int | None = None,
         return cannot("no implementation date: set when the fix went live")
     if definition.direction not in ("higher", "lower"):
         return cannot(f"metric {action.metric} has no better direction")
-    after = complete_periods_after(action.implemented_on, today or _today(workspace),
+    after = complete_periods_after(action.implemented_on, today or workspace.today(),
                                    required)
     base["periods_after"] = len(after)
     book = TargetBook(list_targets(workspace, action.metric))
@@ -219,7 +215,7 @@ def apply_check(workspace: Workspace, check: EffectivenessCheck, *, actor: str,
                         f"verifying or closed action")
     verification = Verification(
         result="effective" if effective else "ineffective", method="automatic",
-        verified_at=datetime.now(UTC).replace(tzinfo=None), verified_by=actor,
+        verified_at=utc_now(), verified_by=actor,
         note=check.reason, evidence=check.evidence)
     return update_action(workspace, action.id, ActionUpdate(
         state="closed-effective" if effective else "acting", verification=verification,

@@ -4,7 +4,7 @@ the action as it was before and after."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -24,15 +24,12 @@ from cxpm.review.actions.model import (
     Verification,
 )
 from cxpm.review.actions.workflow import check_transition
-from cxpm.store.db import record_audit
+from cxpm.store.db import record_audit, utc_now
 from cxpm.store.models import CorrectiveAction, CorrectiveActionTask
 from cxpm.workspace import Workspace
 
 ENTITY = "corrective_action"
 
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _info(row: CorrectiveAction) -> ActionInfo:
@@ -70,7 +67,7 @@ def create_action(workspace: Workspace, spec: ActionSpec, *, actor: str) -> Acti
     """A new action in state open."""
     check_metric_scope(workspace, spec.metric, spec.scope)
     with Session(workspace.app_db) as session:
-        now = _now()
+        now = utc_now()
         row = CorrectiveAction(
             title=spec.title, problem=spec.problem, metric=spec.metric, scope=dict(spec.scope),
             origin=spec.origin, origin_ref=spec.origin_ref, owner=spec.owner,
@@ -159,7 +156,7 @@ def update_action(workspace: Workspace, action_id: int, change: ActionUpdate, *,
     with Session(workspace.app_db) as session:
         row = _load(session, action_id)
         before = _audit_view(row)
-        now = _now()
+        now = utc_now()
         _apply_fields(row, change, today, now)
         _apply_state(row, change, now)
         session.flush()

@@ -3,7 +3,7 @@ workflow's allowed transitions (docs/actions.md)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, status
@@ -20,6 +20,7 @@ from cxpm.review.actions.model import (
 )
 from cxpm.review.actions.store import create_action, get_action, list_actions, update_action
 from cxpm.review.actions.workflow import allowed_next
+from cxpm.store.db import utc_now
 from cxpm.users.permissions import SCOPE_DIMENSIONS, has_permission
 from cxpm.web.deps import Principal, WebState, web_state
 from cxpm.web.pages.common import PageError, csrf_checked, page_require, render
@@ -146,7 +147,7 @@ def transition_page(
             # Closing from the page records the person's own verdict (a manual check).
             verification = Verification(
                 result="effective" if new_state == "closed-effective" else "ineffective",
-                method="manual", verified_at=datetime.now(UTC).replace(tzinfo=None),
+                method="manual", verified_at=utc_now(),
                 verified_by=principal.username, note=note.strip() or None)
         change = ActionUpdate(state=new_state, implemented_on=implemented,
                               verification=verification, note=note.strip() or None)
