@@ -17,6 +17,7 @@ CONFIG_FILE = "cxpm.toml"
 WORKSPACE_ENV = "CXPM_WORKSPACE"
 DEFAULT_WAREHOUSE_URL = "duckdb:///warehouse.duckdb"
 DEFAULT_APP_DB_URL = "sqlite:///app.db"
+DEFAULT_WAREHOUSE_WAIT_SECONDS = 60.0
 # Selects the app database, e.g. postgresql+psycopg://cxpm@db.example/cxpm; it wins over
 # CXPM_APP_DB_URL and cxpm.toml's app_db_url (docs/deployment.md).
 DATABASE_URL_ENV = "CXPM_DATABASE_URL"
@@ -70,6 +71,10 @@ class Settings(BaseSettings):
     timezone: TimezoneName = "UTC"
     warehouse_url: str = DEFAULT_WAREHOUSE_URL
     app_db_url: str = DEFAULT_APP_DB_URL
+    # How long to wait for an embedded warehouse another process is using (a running
+    # ingest, or the web server in the middle of a query) before giving up.
+    warehouse_wait_seconds: float = Field(default=DEFAULT_WAREHOUSE_WAIT_SECONDS, ge=0,
+                                          le=3600)
     # Metric parameter overrides, dotted keys as in `--param` (see `cxpm metrics explain`).
     params: dict[str, Any] = Field(default_factory=dict)
     # Workspace metric definitions that add to or override the built-in catalog.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -97,20 +98,51 @@ def embedded_path(url: str, scheme: str, workspace: Path) -> Path | None:
     return Path(rest) if rest.startswith("/") else workspace / rest
 
 
-def connect(url: str, workspace: Path) -> ibis.BaseBackend:
-    """Open an Ibis backend from a URL; embedded DuckDB paths are relative to the workspace."""
+def held_by_another_process(exc: BaseException) -> bool:
+    """Whether opening an embedded DuckDB file failed because another process holds it
+    (DuckDB lets one process at a time open a file for writing)."""
+    return "Could not set lock on file" in str(exc) or "Conflicting lock" in str(exc)
+
+
+def connect(url: str, workspace: Path, *, wait_seconds: float = 0.0,
+            on_wait: Callable[[str], None] | None = None) -> ibis.BaseBackend:
+    """Open an Ibis backend from a URL; embedded DuckDB paths are relative to the workspace.
+
+    An embedded file another process holds is retried for up to `wait_seconds` (the web
+    server holds it only while it computes; an ingest holds it until it commits);
+    `on_wait` is told once, with the reason, when waiting starts."""
     path = embedded_path(url, "duckdb", workspace)
-    try:
-        return ibis.duckdb.connect(str(path)) if path is not None else ibis.connect(url)
-    except Exception as exc:  # backends raise many types; the user needs the URL and why
-        raise CxpmError(f"cannot open warehouse {url!r}: {exc}") from None
+    deadline = time.monotonic() + wait_seconds
+    pause = 0.02
+    while True:
+        try:
+            return ibis.duckdb.connect(str(path)) if path is not None else ibis.connect(url)
+        except Exception as exc:  # backends raise many types; the user needs the URL and why
+            busy = path is not None and held_by_another_process(exc)
+            left = deadline - time.monotonic()
+            if busy and left > 0:
+                if on_wait is not None:
+                    on_wait(str(exc))
+                    on_wait = None
+                time.sleep(min(pause, left))
+                pause = min(pause * 2, 0.5)
+                continue
+            if busy:
+                raise CxpmError(
+                    f"the warehouse {path} is in use by another process (gave up after "
+                    f"{wait_seconds:g} s; workspace setting warehouse_wait_seconds): "
+                    f"{exc}") from None
+            raise CxpmError(f"cannot open warehouse {url!r}: {exc}") from None
 
 
 class Warehouse:
     """Canonical tables plus ingest bookkeeping, on any Ibis backend."""
 
-    def __init__(self, con: ibis.BaseBackend) -> None:
+    def __init__(self, con: ibis.BaseBackend,
+                 on_commit: Callable[[], None] | None = None) -> None:
         self.con = con
+        # Told after every committed write: readers elsewhere key their caches on it.
+        self.on_commit = on_commit
 
     def ensure_tables(self) -> None:
         """Create every canonical and bookkeeping table that does not exist yet, and add the
@@ -139,14 +171,16 @@ class Warehouse:
         the writes simply run (callers that need all-or-nothing there undo by hand)."""
         if not self.has_transactions():
             yield
-            return
-        self.con.raw_sql("BEGIN TRANSACTION")
-        try:
-            yield
-        except BaseException:
-            self.con.raw_sql("ROLLBACK")
-            raise
-        self.con.raw_sql("COMMIT")
+        else:
+            self.con.raw_sql("BEGIN TRANSACTION")
+            try:
+                yield
+            except BaseException:
+                self.con.raw_sql("ROLLBACK")
+                raise
+            self.con.raw_sql("COMMIT")
+        if self.on_commit is not None:
+            self.on_commit()
 
     def _add_missing_columns(self, table: Table) -> None:
         stored = self.con.get_schema(table.name)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import uuid
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +18,9 @@ from cxpm.errors import CxpmError
 from cxpm.store.db import migrate, open_engine
 from cxpm.warehouse import Warehouse, connect
 
+# Rewritten (a random value) after every committed warehouse write; see data_version.
+DATA_VERSION_FILE = ".data-version"
+
 if TYPE_CHECKING:
     from cxpm.metrics.catalog import Catalog
 
@@ -26,6 +31,10 @@ class Workspace:
     def __init__(self, path: Path, settings: Settings | None = None) -> None:
         self.path = path
         self.settings = settings or load_settings(path)
+        self._warehouse_checked = False
+        # Told (with the reason) when the warehouse is held by another process and opening
+        # it has to wait; the CLI shows it.
+        self.on_warehouse_wait: Callable[[str], None] | None = None
 
     @property
     def timezone(self) -> str:
@@ -37,11 +46,36 @@ class Workspace:
 
     @cached_property
     def warehouse(self) -> Warehouse:
-        warehouse = Warehouse(connect(self.settings.warehouse_url, self.path))
-        # A workspace made by an older cxpm gains the tables and columns added since.
-        warehouse.ensure_tables()
-        warehouse.check_timezone(self.timezone)
+        con = connect(self.settings.warehouse_url, self.path,
+                      wait_seconds=self.settings.warehouse_wait_seconds,
+                      on_wait=self.on_warehouse_wait)
+        warehouse = Warehouse(con, on_commit=self.new_data_version)
+        if not self._warehouse_checked:
+            # A workspace made by an older cxpm gains the tables and columns added since.
+            warehouse.ensure_tables()
+            warehouse.check_timezone(self.timezone)
+            self._warehouse_checked = True
         return warehouse
+
+    def close_warehouse(self) -> None:
+        """Let go of the warehouse, so another process may write to it; the next use of
+        `warehouse` opens it again."""
+        if "warehouse" in self.__dict__:
+            self.__dict__.pop("warehouse").con.disconnect()
+
+    def data_version(self) -> str:
+        """Changes whenever data is committed to the warehouse through cxpm, by any process:
+        results computed at one version stay true until the next."""
+        try:
+            return (self.path / DATA_VERSION_FILE).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return "0"
+
+    def new_data_version(self) -> None:
+        marker = self.path / DATA_VERSION_FILE
+        temporary = marker.with_name(f"{marker.name}.{os.getpid()}.tmp")
+        temporary.write_text(uuid.uuid4().hex, encoding="utf-8")
+        os.replace(temporary, marker)
 
     @cached_property
     def app_db(self) -> Engine:
@@ -68,9 +102,7 @@ class Workspace:
         return self.path / "raw"
 
     def close(self) -> None:
-        if "warehouse" in self.__dict__:
-            self.warehouse.con.disconnect()
-            del self.__dict__["warehouse"]
+        self.close_warehouse()
         if "app_db" in self.__dict__:
             self.app_db.dispose()
             del self.__dict__["app_db"]

@@ -90,7 +90,7 @@ def enter_evaluations(
     if problems:
         return _rejected(problems)
     try:
-        with state.warehouse_lock:  # saving also copies the evaluations to the warehouse
+        with state.warehouse():  # saving also copies the evaluations to the warehouse
             summary = save_evaluations(state.workspace, evaluations, actor=principal.username)
     except (EvaluationsRejectedError, AnswerError) as exc:
         return _rejected(exc.problems)
@@ -114,7 +114,7 @@ def evaluations(query: Annotated[EvaluationsQuery, Query()],
     """Saved evaluations (of the month, by local time), oldest first; a scoped user sees
     only evaluations of agents within its scope (an agent: its own)."""
     columns = get_table("evaluations").column_names
-    with state.warehouse_lock:
+    with state.warehouse():
         tables = state.workspace.warehouse.tables()
         table = tables["evaluations"]
         if query.period:

@@ -84,7 +84,7 @@ def scoped_result(query: MetricQuery, principal: Principal, state: WebState) -> 
             # Only out-of-scope values were asked for: the file keeps its columns, no rows.
             dim, value = scope_filter(principal)  # type: ignore[misc]
             where = {dim: [value]}
-        with state.warehouse_lock:
+        with state.warehouse():
             result = compute_query(ws, ids, by=query.by, grain=query.grain,
                                    interval_minutes=query.interval_minutes, start=start,
                                    end=end, where=where)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -13,15 +14,50 @@ from sqlalchemy.orm import Session
 
 from cxpm.users.permissions import has_permission
 from cxpm.users.tokens import resolve_token
+from cxpm.warehouse import Warehouse
+from cxpm.web.cache import ResultCache
 from cxpm.workspace import Workspace
+
+T = TypeVar("T")
 
 
 @dataclass
 class WebState:
+    """What the app shares between requests (docs/deployment.md, "Serving and loading data
+    at the same time")."""
+
     workspace: Workspace
     token_hours: float
-    # DuckDB connections are not safe to share across threads: one warehouse query at a time.
-    warehouse_lock: threading.Lock = field(default_factory=threading.Lock)
+    cache: ResultCache = field(default_factory=ResultCache)
+    # One warehouse user at a time in this process: a DuckDB connection is not safe to
+    # share across threads. Reentrant, so a cached computation may run inside `warehouse`.
+    _warehouse_lock: threading.RLock = field(default_factory=threading.RLock)
+    _warehouse_depth: int = 0
+
+    @contextmanager
+    def warehouse(self) -> Iterator[Warehouse]:
+        """The warehouse, for this thread alone, opened for this piece of work and let go
+        right after, so that another process (`cxpm ingest`, `cxpm journeys build`) can
+        write between requests."""
+        with self._warehouse_lock:
+            self._warehouse_depth += 1
+            try:
+                yield self.workspace.warehouse
+            finally:
+                self._warehouse_depth -= 1
+                if self._warehouse_depth == 0:
+                    self.workspace.close_warehouse()
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()` (which reads the warehouse) once per data version: `key` must name
+        everything else the result depends on (the query, the user's scope, targets)."""
+        version = self.workspace.data_version()
+
+        def run() -> T:
+            with self.warehouse():
+                return compute()
+
+        return self.cache.get_or_compute((version, key), run)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from cxpm.web.pages.common import PageError, csrf_checked, page_require, render
 from cxpm.web.scope import scope_filter
 
 router = APIRouter(include_in_schema=False)
+NAV = ((60, "Actions", "/actions", "actions:read"),)
 
 SCOPE_CHOICES = tuple(SCOPE_DIMENSIONS.values())
 Text = Annotated[str, Form(max_length=2000)]

@@ -28,10 +28,9 @@ templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates"
 templates.env.filters["fmt"] = format_value
 templates.env.autoescape = True
 
-# Navigation: (label, path, permission), shown only to roles that hold the permission.
-NAV = (("Scorecard", "/", "metrics:read"),
-       ("QA entry", "/qa/evaluations/new", "qa:evaluate"),
-       ("Actions", "/actions", "actions:read"))
+# Navigation: (label, path, permission), shown only to roles that hold the permission;
+# filled by `cxpm.web.pages.install` from each page module's NAV.
+NAV: list[tuple[str, str, str]] = []
 
 
 class LoginRequired(Exception):  # noqa: N818 (a signal, answered by a redirect)

@@ -73,7 +73,7 @@ def metric_page(request: Request, metric_id: str, query: Annotated[MetricQuery, 
         if where is None:
             context["error"] = "No data within your scope for these filters."
             return render(request, "metric.html", principal, **context)
-        with state.warehouse_lock:
+        with state.warehouse():
             tables = ws.warehouse.tables()
             contacts = tables["contacts"]
             latest = contacts.aggregate(last=contacts.local_time.max()).to_pyarrow()

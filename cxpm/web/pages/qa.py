@@ -27,6 +27,7 @@ from cxpm.web.pages.common import PageError, csrf_checked, page_require, render
 from cxpm.web.scope import scope_filter
 
 router = APIRouter(include_in_schema=False)
+NAV = ((40, "QA entry", "/qa/evaluations/new", "qa:evaluate"),)
 
 ITEM_PREFIX = "item:"
 _ITEM_PROBLEM = re.compile(r"item ([a-z0-9][a-z0-9_-]*): (.+)$")
@@ -54,7 +55,7 @@ def agent_in_scope(state: WebState, principal: Principal, agent_id: str) -> bool
     if scope is None:
         return True
     dim, value = scope
-    with state.warehouse_lock:
+    with state.warehouse():
         contacts = state.workspace.warehouse.tables()["contacts"]
         hits = contacts.filter((contacts.agent_id == ibis.literal(agent_id))
                                & (contacts[dim] == ibis.literal(value))).count().to_pyarrow()
@@ -143,7 +144,7 @@ def _save(request: Request, principal: Principal, state: WebState,
             agent_id=agent_id, evaluator_id=principal.username, evaluated_at=evaluated_at,
             comment=text.get("comment") or None, answers=answers, origin="entry")
         try:
-            with state.warehouse_lock:  # saving also copies the evaluation to the warehouse
+            with state.warehouse():  # saving also copies the evaluation to the warehouse
                 save_evaluations(state.workspace, [evaluation], actor=principal.username)
         except (EvaluationsRejectedError, AnswerError) as exc:
             by_item, general = _split_problems(exc.problems)

@@ -24,6 +24,7 @@ from cxpm.web.pages.sparkline import sparkline_points
 from cxpm.web.scope import OutOfScopeError, scope_filter
 
 router = APIRouter(include_in_schema=False)
+NAV = ((10, "Scorecard", "/", "metrics:read"),)
 
 BY_CHOICES = ("program", "site", "vendor")
 PERIOD_CHOICES = 12
@@ -46,7 +47,7 @@ def scoped_scorecard(state: WebState, principal: Principal, period: str | None,
     scope = scope_filter(principal)
     grouping = list(by) if scope is None or scope[0] in by else [scope[0], *by]
     targets, catalog = list_targets(ws), ws.metric_catalog()
-    with state.warehouse_lock:
+    with state.warehouse():
         card = build_scorecard(ws.warehouse.tables(), period=period, by=grouping,
                                params=ws.metric_params(), catalog=catalog,
                                metrics=metrics_with_targets(targets, catalog),
@@ -70,7 +71,7 @@ def scorecard_page(request: Request, query: Annotated[ScorecardQuery, Query()],
     card = None
     periods: list[str] = []
     try:
-        with state.warehouse_lock:
+        with state.warehouse():
             latest = latest_period(state.workspace.warehouse.tables()["contacts"])
         periods = [m.isoformat()[:7] for m in months_back(latest, PERIOD_CHOICES)][::-1]
         card = scoped_scorecard(state, principal, query.period, by)
