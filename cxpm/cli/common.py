@@ -53,7 +53,14 @@ FormatOption = Annotated[
 
 
 def workspace_from(option: Path | None) -> Workspace:
-    return open_workspace(resolve_workspace(option))
+    workspace = open_workspace(resolve_workspace(option))
+    workspace.on_warehouse_wait = _say_waiting
+    return workspace
+
+
+def _say_waiting(reason: str) -> None:
+    err_console.print("Waiting for the warehouse: another process is using it (a running "
+                      "ingest, or the web server mid-query)…", markup=False)
 
 
 def _json_default(value: Any) -> Any:

@@ -84,10 +84,11 @@ def scoped_result(query: MetricQuery, principal: Principal, state: WebState) -> 
             # Only out-of-scope values were asked for: the file keeps its columns, no rows.
             dim, value = scope_filter(principal)  # type: ignore[misc]
             where = {dim: [value]}
-        with state.warehouse():
-            result = compute_query(ws, ids, by=query.by, grain=query.grain,
-                                   interval_minutes=query.interval_minutes, start=start,
-                                   end=end, where=where)
+        key = ("metrics", tuple(ids), tuple(query.by), query.grain, query.interval_minutes,
+               start, end, tuple((dim, tuple(values)) for dim, values in sorted(where.items())))
+        result = state.cached(key, lambda: compute_query(
+            ws, ids, by=query.by, grain=query.grain, interval_minutes=query.interval_minutes,
+            start=start, end=end, where=where))
     except OutOfScopeError as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
     return result.slice(0, 0) if nothing else result

@@ -21,6 +21,7 @@ from cxpm.web.deps import Principal, WebState, web_state
 from cxpm.web.pages.charts import trend_spec
 from cxpm.web.pages.common import PageError, page_require, render
 from cxpm.web.scope import OutOfScopeError, scoped_where
+from cxpm.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
 
@@ -73,28 +74,11 @@ def metric_page(request: Request, metric_id: str, query: Annotated[MetricQuery, 
         if where is None:
             context["error"] = "No data within your scope for these filters."
             return render(request, "metric.html", principal, **context)
-        with state.warehouse():
-            tables = ws.warehouse.tables()
-            contacts = tables["contacts"]
-            latest = contacts.aggregate(last=contacts.local_time.max()).to_pyarrow()
-            last_local = latest.column("last")[0].as_py()
-            if last_local is None:
-                raise CxpmError("no contacts loaded yet")
-            history = HISTORY_PERIODS[query.grain]
-            window = chart_window(contacts, last_local.date(), query.grain, history)
-            start, end = window[1], window[2]
-            total = to_records(compute_query(ws, [metric_id], grain=query.grain,
-                                             start=start, end=end, where=where))
-            groups = (to_records(compute_query(ws, [metric_id], by=[query.by], grain="all",
-                                               start=start, end=end, where=where))
-                      if query.by else [])
-            top = [g[query.by] for g in sorted(
-                groups, key=lambda g: -(g["denominator"] or g["numerator"] or 0))
-                   if g["value"] is not None][:TREND_GROUPS]
-            split = (to_records(compute_query(
-                ws, [metric_id], by=[query.by], grain=query.grain, start=start, end=end,
-                where={**where, query.by: [str(t) for t in top]}))
-                if query.by and top else [])
+        scoped = tuple((dim, tuple(values)) for dim, values in sorted(where.items()))
+        window, total, groups, split = state.cached(
+            ("metric_page", metric_id, query.grain, query.by, scoped),
+            lambda: _metric_results(ws, metric_id, query.grain, query.by, where))
+        start, end = window[1], window[2]
         context["window"] = (start, end)
         context["breakdown"] = [
             {**g, "href": _link(metric_id, query.grain, None,
@@ -125,3 +109,26 @@ def metric_page(request: Request, metric_id: str, query: Annotated[MetricQuery, 
     except CxpmError as exc:
         context["error"] = str(exc)
     return render(request, "metric.html", principal, **context)
+
+
+def _metric_results(ws: Workspace, metric_id: str, grain: str, by: str | None,
+                    where: dict[str, list[str]]) -> tuple:
+    """The window charted, the metric by period, its values by `by` over the window and the
+    largest groups by period (what the page shows; computed once per data version)."""
+    contacts = ws.warehouse.tables()["contacts"]
+    latest = contacts.aggregate(last=contacts.local_time.max()).to_pyarrow()
+    last_local = latest.column("last")[0].as_py()
+    if last_local is None:
+        raise CxpmError("no contacts loaded yet")
+    window = chart_window(contacts, last_local.date(), grain, HISTORY_PERIODS[grain])
+    start, end = window[1], window[2]
+    total = to_records(compute_query(ws, [metric_id], grain=grain, start=start, end=end,
+                                     where=where))
+    groups = (to_records(compute_query(ws, [metric_id], by=[by], grain="all", start=start,
+                                       end=end, where=where)) if by else [])
+    top = [g[by] for g in sorted(groups, key=lambda g: -(g["denominator"] or g["numerator"] or 0))
+           if g["value"] is not None][:TREND_GROUPS]
+    split = (to_records(compute_query(ws, [metric_id], by=[by], grain=grain, start=start,
+                                      end=end, where={**where, by: [str(t) for t in top]}))
+             if by and top else [])
+    return window, total, groups, split

@@ -47,11 +47,12 @@ def scoped_scorecard(state: WebState, principal: Principal, period: str | None,
     scope = scope_filter(principal)
     grouping = list(by) if scope is None or scope[0] in by else [scope[0], *by]
     targets, catalog = list_targets(ws), ws.metric_catalog()
-    with state.warehouse():
-        card = build_scorecard(ws.warehouse.tables(), period=period, by=grouping,
-                               params=ws.metric_params(), catalog=catalog,
-                               metrics=metrics_with_targets(targets, catalog),
-                               targets=targets)
+    # Targets live in the app DB: a changed target must not be answered from the cache.
+    key = ("scorecard", period, tuple(grouping),
+           tuple(target.model_dump_json() for target in targets))
+    card = state.cached(key, lambda: build_scorecard(
+        ws.warehouse.tables(), period=period, by=grouping, params=ws.metric_params(),
+        catalog=catalog, metrics=metrics_with_targets(targets, catalog), targets=targets))
     if scope is None:
         return card
     dim, value = scope
@@ -71,8 +72,8 @@ def scorecard_page(request: Request, query: Annotated[ScorecardQuery, Query()],
     card = None
     periods: list[str] = []
     try:
-        with state.warehouse():
-            latest = latest_period(state.workspace.warehouse.tables()["contacts"])
+        latest = state.cached(("latest_period",), lambda: latest_period(
+            state.workspace.warehouse.tables()["contacts"]))
         periods = [m.isoformat()[:7] for m in months_back(latest, PERIOD_CHOICES)][::-1]
         card = scoped_scorecard(state, principal, query.period, by)
     except (CxpmError, OutOfScopeError) as exc:
