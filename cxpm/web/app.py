@@ -25,7 +25,7 @@ from cxpm.web import (
     pages,
 )
 from cxpm.web.deps import WebState
-from cxpm.web.security import docs_page, install_security_headers
+from cxpm.web.security import docs_page, install_security_headers, mount_docs_assets
 from cxpm.workspace import open_workspace
 
 OPENAPI_URL = "/api/openapi.json"
@@ -80,5 +80,6 @@ def create_app(workspace_path: Path | str, *,
     for module in (api_auth, api_metrics, api_users, api_scorecard, api_targets,
                    api_evaluations, api_actions, api_exports):
         app.include_router(module.router)
+    mount_docs_assets(app)
     pages.install(app, session_hours=session_hours)
     return app

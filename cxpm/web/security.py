@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import secrets
 
 from fastapi import FastAPI, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -20,9 +22,8 @@ HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
-# FastAPI's Swagger UI page loads its script and style from this CDN.
-_DOCS_CDN = "https://cdn.jsdelivr.net"
-
+# Swagger UI's script, style and icon, served from the installed fastapi-offline.
+DOCS_ASSETS = "/api/docs/assets"
 
 def install_security_headers(app: FastAPI) -> None:
     @app.middleware("http")
@@ -38,13 +39,22 @@ def install_security_headers(app: FastAPI) -> None:
 
 
 def docs_page(openapi_url: str, title: str) -> HTMLResponse:
-    """Swagger UI, with a policy that admits only its CDN files and its one inline script."""
+    """Swagger UI from our own files, with a policy that admits its one inline start-up
+    script (by nonce) and the inline styles it sets."""
     nonce = secrets.token_urlsafe(16)
-    html = get_swagger_ui_html(openapi_url=openapi_url, title=title).body.decode()
+    html = get_swagger_ui_html(
+        openapi_url=openapi_url, title=title,
+        swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png").body.decode()
     html = html.replace("<script>", f'<script nonce="{nonce}">')
-    policy = (f"default-src 'self'; script-src {_DOCS_CDN} 'nonce-{nonce}'; "
-              f"style-src {_DOCS_CDN} 'unsafe-inline'; "
-              "img-src 'self' data: https://fastapi.tiangolo.com; "
+    policy = (f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+              "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
               "connect-src 'self'; object-src 'none'; base-uri 'self'; "
               "form-action 'self'; frame-ancestors 'none'")
     return HTMLResponse(html, headers={"Content-Security-Policy": policy})
+
+
+def mount_docs_assets(app: FastAPI) -> None:
+    assets = importlib.resources.files("fastapi_offline") / "static"
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(assets)), name="docs-assets")

@@ -120,3 +120,20 @@ def test_vendor_user_sees_only_its_vendor(page_of, served) -> None:
     _no_errors(page)
     response = page.goto(served.url + "/actions/1")  # the demo's action on a program
     assert response.status == 404
+
+
+def test_api_docs_render_offline(browser, served) -> None:
+    """Swagger UI draws the API from the app's own files: any request to another origin
+    fails the test (the machines may be offline)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    elsewhere = []
+    context.route(re.compile(r"^https?://(?!127\.0\.0\.1|localhost)"),
+                  lambda route: (elsewhere.append(route.request.url), route.abort()))
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.goto(served.url + "/api/docs")
+    page.wait_for_selector(".opblock-summary-path[data-path='/api/metrics']")
+    assert page.locator(".opblock").count() >= 10
+    assert elsewhere == [] and errors == [], (elsewhere, errors)
+    context.close()

@@ -42,3 +42,18 @@ def test_docs_page_admits_only_its_own_inline_script(web: WebFixture) -> None:
     assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
     assert nonce not in second.headers["content-security-policy"]
     assert first.headers["x-frame-options"] == "DENY"
+
+
+def test_docs_page_loads_nothing_from_elsewhere(web: WebFixture) -> None:
+    page = web.client.get("/api/docs")
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(s.startswith("/api/docs/assets/") for s in sources), sources
+    assert "http://" not in page.headers["content-security-policy"]
+    assert "https://" not in page.headers["content-security-policy"]
+    for source in sources:
+        asset = web.client.get(source)
+        assert asset.status_code == 200, source
+        assert len(asset.content) > 500
+    script = web.client.get("/api/docs/assets/swagger-ui-bundle.js")
+    assert "javascript" in script.headers["content-type"]
+    assert "SwaggerUIBundle" in script.text
