@@ -9,7 +9,7 @@ import typer
 
 from cxpm.cli.common import WorkspaceOption, console, err_console
 from cxpm.config import resolve_workspace
-from cxpm.users.tokens import DEFAULT_TOKEN_HOURS
+from cxpm.users.tokens import DEFAULT_SESSION_HOURS, DEFAULT_TOKEN_HOURS
 
 
 def _loopback(host: str) -> bool:
@@ -26,6 +26,9 @@ def serve(
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
     token_hours: Annotated[float, typer.Option(
         "--token-hours", help="Lifetime of API tokens in hours.")] = DEFAULT_TOKEN_HOURS,
+    session_hours: Annotated[float, typer.Option(
+        "--session-hours", help="Lifetime of a browser login in hours.")
+    ] = DEFAULT_SESSION_HOURS,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Serve the web app and REST API (API docs at /api/docs)."""
@@ -33,7 +36,8 @@ def serve(
 
     from cxpm.web.app import create_app
 
-    app = create_app(resolve_workspace(workspace), token_hours=token_hours)
+    app = create_app(resolve_workspace(workspace), token_hours=token_hours,
+                     session_hours=session_hours)
     if not _loopback(host):
         err_console.print("[yellow]warning:[/yellow] listening beyond this machine: put a "
                           "TLS-terminating reverse proxy in front (docs/security.md)",

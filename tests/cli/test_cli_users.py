@@ -72,12 +72,17 @@ def test_serve_runs_the_app_of_the_workspace(cli, workspace: Workspace,
     served = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(
         app=app, **options))
-    result = cli("serve", "--port", "8123", "--token-hours", "2", "-w", str(workspace.path))
+    result = cli("serve", "--port", "8123", "--token-hours", "2", "--session-hours", "0.5",
+                 "-w", str(workspace.path))
     assert result.exit_code == 0, result.stderr
     assert "http://127.0.0.1:8123" in result.stdout and "warning" not in result.stderr
     assert (served["host"], served["port"]) == ("127.0.0.1", 8123)
     assert served["app"].state.web.token_hours == 2
+    assert served["app"].state.session_hours == 0.5
     with TestClient(served["app"]) as client:
         assert client.get("/healthz").json() == {"status": "ok"}
     exposed = cli("serve", "--host", "0.0.0.0", "-w", str(workspace.path))
     assert "warning: listening beyond this machine" in exposed.stderr
+    refused = cli("serve", "--session-hours", "0", "-w", str(workspace.path))
+    assert refused.exit_code == 1
+    assert "session lifetime must be between 0 and a year" in refused.stderr
