@@ -70,7 +70,7 @@ def create_app(workspace_path: Path | str, *,
                             status_code=status.HTTP_400_BAD_REQUEST)
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get("/api/docs", include_in_schema=False)

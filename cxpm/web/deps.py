@@ -59,6 +59,12 @@ class WebState:
 
         return self.cache.get_or_compute((version, key), run)
 
+    def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()` once per data version, for a value made from other cached results
+        (an encoded response): it opens no warehouse itself."""
+        return self.cache.get_or_compute((self.workspace.data_version(), "derived", key),
+                                         compute)
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -90,15 +96,18 @@ def unauthorized(detail: str = "not authenticated") -> HTTPException:
 
 
 def current_principal(
-    session: Annotated[Session, Depends(db_session)],
+    state: Annotated[WebState, Depends(web_state)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized()
-    found = resolve_token(session, credentials.credentials, kind="api")
-    if found is None:
-        raise unauthorized("invalid, expired or revoked token")
-    return principal_of(session, found)
+    # A session of its own, closed at once: holding one for the whole request would let
+    # slow requests use up the connection pool.
+    with Session(state.workspace.app_db) as session:
+        found = resolve_token(session, credentials.credentials, kind="api")
+        if found is None:
+            raise unauthorized("invalid, expired or revoked token")
+        return principal_of(session, found)
 
 
 def principal_of(session: Session, found: tuple[Any, Any]) -> Principal:

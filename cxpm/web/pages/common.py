@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from cxpm.formatting import format_value
 from cxpm.users.permissions import has_permission
 from cxpm.users.tokens import check_csrf, csrf_token, resolve_token
-from cxpm.web.deps import Principal, db_session, principal_of
+from cxpm.web.deps import Principal, WebState, principal_of, web_state
 
 SESSION_COOKIE = "cxpm_session"
 # Before login there is no session to bind the form to: a random pre-session cookie is.
@@ -55,13 +55,14 @@ def session_cookie(request: Request) -> str | None:
 
 
 def page_principal(request: Request,
-                   session: Annotated[Session, Depends(db_session)]) -> Principal:
+                   state: Annotated[WebState, Depends(web_state)]) -> Principal:
     """The user of a live browser session (else a redirect to /login)."""
     raw = session_cookie(request)
-    found = resolve_token(session, raw, kind="session") if raw else None
-    if found is None:
-        raise LoginRequired()
-    return principal_of(session, found)
+    with Session(state.workspace.app_db) as session:  # closed at once, as for the API
+        found = resolve_token(session, raw, kind="session") if raw else None
+        if found is None:
+            raise LoginRequired()
+        return principal_of(session, found)
 
 
 def page_require(permission: str) -> Callable[[Principal], Principal]:

@@ -17,6 +17,7 @@ from cxpm.scorecard import (
     months_back,
 )
 from cxpm.targets.attainment import Attainment, achieving_results
+from cxpm.targets.model import TargetInfo
 from cxpm.targets.store import list_targets
 from cxpm.web.deps import Principal, WebState, web_state
 from cxpm.web.pages.common import page_require, render
@@ -37,6 +38,12 @@ class ScorecardQuery(BaseModel):
     by: Literal["", "program", "site", "vendor"] = ""
 
 
+def targets_key(targets: list[TargetInfo]) -> tuple[str, ...]:
+    """What of the targets a cached scorecard depends on: they live in the app DB, so a
+    changed target must not be answered from the cache."""
+    return tuple(target.model_dump_json() for target in targets)
+
+
 def scoped_scorecard(state: WebState, principal: Principal, period: str | None,
                      by: list[str]) -> Scorecard:
     """The scorecard limited to the user's scope: grouped by the scope's dimension as well,
@@ -47,9 +54,7 @@ def scoped_scorecard(state: WebState, principal: Principal, period: str | None,
     scope = scope_filter(principal)
     grouping = list(by) if scope is None or scope[0] in by else [scope[0], *by]
     targets, catalog = list_targets(ws), ws.metric_catalog()
-    # Targets live in the app DB: a changed target must not be answered from the cache.
-    key = ("scorecard", period, tuple(grouping),
-           tuple(target.model_dump_json() for target in targets))
+    key = ("scorecard", period, tuple(grouping), targets_key(targets))
     card = state.cached(key, lambda: build_scorecard(
         ws.warehouse.tables(), period=period, by=grouping, params=ws.metric_params(),
         catalog=catalog, metrics=metrics_with_targets(targets, catalog), targets=targets))
