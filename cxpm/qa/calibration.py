@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from cxpm.errors import CxpmError
 from cxpm.metrics.params import resolve_params
+from cxpm.metrics.sources import BuildContext, build_rows, get_source
 from cxpm.qa.agreement import (
     AgreementResult,
     Rating,
@@ -28,6 +29,7 @@ from cxpm.workspace import Workspace
 
 CRITICAL_FLAGS = ("customer_critical_error", "business_critical_error",
                   "compliance_critical_error")
+Reach = Literal["within", "partly", "outside"]
 
 
 class SessionInfo(BaseModel):
@@ -128,6 +130,35 @@ def list_sessions(workspace: Workspace) -> list[SessionInfo]:
                             created_at=s.created_at)
                 for s in session.scalars(select(QaCalibrationSession)
                                          .order_by(QaCalibrationSession.session_id))]
+
+
+def session_reach(workspace: Workspace, dimension: str, value: str) -> dict[str, Reach]:
+    """How far each calibration session lies within `dimension` = `value` (e.g. a user's
+    scope vendor=acme): "within" when every one of its evaluations is, "partly" when some
+    are, "outside" when none are or it has no evaluations. An evaluation's dimension is the
+    one the quality metrics give it (the evaluated contact's, the roster's for team and
+    where the contact has no site or vendor); one missing from the warehouse counts as
+    outside, so that doubt never widens what a user sees. Reads the warehouse."""
+    if dimension not in get_source("evaluations").dimensions:
+        raise CxpmError(f"evaluations have no dimension {dimension!r}")
+    with Session(workspace.app_db) as session:
+        members = session.execute(
+            select(QaEvaluation.calibration_session_id, QaEvaluation.evaluation_id)
+            .where(QaEvaluation.calibration_session_id.is_not(None))).all()
+        sessions = list(session.scalars(select(QaCalibrationSession.session_id)))
+    context = BuildContext("all", 30, None, None, resolve_params({}))
+    rows = build_rows("evaluations", workspace.warehouse.tables(), context,
+                      {"evaluation_id", "calibration_session_id", dimension})
+    rows = rows.filter(rows.calibration_session_id.notnull())
+    found = {r["evaluation_id"]: r[dimension]
+             for r in rows.select("evaluation_id", dimension).to_pyarrow().to_pylist()}
+    inside: dict[str, list[bool]] = {s: [] for s in sessions}
+    for session_id, evaluation_id in members:
+        found_value = found.get(evaluation_id)
+        inside.setdefault(session_id, []).append(
+            found_value is not None and str(found_value) == value)
+    return {s: "outside" if not any(flags) else "within" if all(flags) else "partly"
+            for s, flags in inside.items()}
 
 
 def _agreement(what: str, level: str, ratings: list[Rating]) -> Agreement:

@@ -97,20 +97,27 @@ def _key(record: Mapping[str, Any], by: Sequence[str]) -> tuple:
 
 
 def _population(tables: Mapping[str, ir.Table], by: list[str], first: date, last: date,
-                params: Mapping[str, Any]) -> dict[tuple, int] | None:
+                params: Mapping[str, Any],
+                where: Mapping[str, Sequence[str]]) -> dict[tuple, int] | None:
     """Handled contacts per group: the population a group's sample is drawn from. Grouped
-    the way the evaluations are: team through each contact's agent and the roster, site and
-    vendor from the roster where the contact has none."""
-    if any(d in ("evaluator_id", "form_id") for d in by):
+    and filtered the way the evaluations are: team through each contact's agent and the
+    roster, site and vendor from the roster where the contact has none."""
+    if any(d in ("evaluator_id", "form_id") for d in [*by, *where]):
         return None
-    from_roster = [d for d in by if d in ROSTER_DIMENSIONS]
+    # Filters on roster dimensions are applied after the roster fills the gaps: a contact
+    # without a vendor still counts for its agent's vendor, as its evaluation does.
+    contact_where = {d: list(v) for d, v in where.items() if d not in ROSTER_DIMENSIONS}
+    later = {d: {str(x) for x in v} for d, v in where.items() if d in ROSTER_DIMENSIONS}
+    group = list(dict.fromkeys([*by, *later]))
+    from_roster = [d for d in group if d in ROSTER_DIMENSIONS]
     if not from_roster:
-        records = to_records(compute(tables, ["handled"], by=by, grain="all", start=first,
-                                     end=last, params=params))
+        records = to_records(compute(tables, ["handled"], by=group, grain="all", start=first,
+                                     end=last, where=contact_where or None, params=params))
         return {_key(r, by): int(r["value"] or 0) for r in records}
-    contact_by = list(dict.fromkeys([*(d for d in by if d != "team"), "agent_id"]))
+    contact_by = list(dict.fromkeys([*(d for d in group if d != "team"), "agent_id"]))
     records = to_records(compute(tables, ["handled"], by=contact_by, grain="all",
-                                 start=first, end=last, params=params))
+                                 start=first, end=last, where=contact_where or None,
+                                 params=params))
     roster = tables["roster"].select("agent_id", *ROSTER_DIMENSIONS).to_pyarrow().to_pylist()
     roster_of = {r["agent_id"]: r for r in roster}
     totals: dict[tuple, int] = {}
@@ -120,6 +127,9 @@ def _population(tables: Mapping[str, ir.Table], by: list[str], first: date, last
         for d in from_roster:
             if d == "team" or row.get(d) is None:
                 row[d] = person.get(d)
+        if any(row.get(d) is None or str(row[d]) not in values
+               for d, values in later.items()):
+            continue
         key = _key(row, by)
         totals[key] = totals.get(key, 0) + int(r["value"] or 0)
     return totals
@@ -137,14 +147,19 @@ def _accuracy(record: Mapping[str, Any] | None, confidence: float) -> Accuracy:
 
 def build_qa_report(tables: Mapping[str, ir.Table], *, period: str | None = None,
                     by: Sequence[str] = (), params: Mapping[str, Any] | None = None,
-                    top: int = 10) -> QaReport:
-    """The quality report of a month (default: the latest month with evaluations)."""
+                    top: int = 10,
+                    where: Mapping[str, Sequence[str]] | None = None) -> QaReport:
+    """The quality report of a month (default: the latest month with evaluations).
+    `where` (dimension -> values) limits every figure — accuracies, samples, populations
+    and the Pareto — to the evaluations and contacts with those values."""
     params = resolve_params(params or {})
-    items = [d for d in by if d in ITEM_DIMENSIONS]
-    if items:
-        raise CxpmError(f"the quality report counts evaluations and cannot be split by "
-                        f"{', '.join(items)}; the items behind critical errors are in its "
-                        f"Pareto (or use the item_error_rate metric)")
+    where = {canonical_dimension(d): list(v) for d, v in (where or {}).items()}
+    for verb, dims in (("split", by), ("filtered", where)):
+        items = [d for d in dims if d in ITEM_DIMENSIONS]
+        if items:
+            raise CxpmError(f"the quality report counts evaluations and cannot be {verb} by "
+                            f"{', '.join(items)}; the items behind critical errors are in "
+                            f"its Pareto (or use the item_error_rate metric)")
     by = list(dict.fromkeys(canonical_dimension(d) for d in by))
     first = parse_period(period) if period else latest_evaluation_month(
         tables["evaluations"], bool(params["qa.include_calibration"]))
@@ -153,11 +168,11 @@ def build_qa_report(tables: Mapping[str, ir.Table], *, period: str | None = None
     margin = params["qa.sample.margin"]
     expected = params["qa.sample.expected_rate"]
     records = to_records(compute(tables, list(REPORT_METRICS), by=by, grain="all",
-                                 start=first, end=last, params=params))
+                                 start=first, end=last, where=where or None, params=params))
     cells: dict[tuple, dict[str, dict[str, Any]]] = {}
     for record in records:
         cells.setdefault(_key(record, by), {})[record["metric"]] = record
-    population = _population(tables, by, first, last, params)
+    population = _population(tables, by, first, last, params, where)
     rows = []
     for key in sorted(cells, key=lambda k: tuple(str(v) for v in k)):
         metrics = cells[key]
@@ -177,17 +192,18 @@ def build_qa_report(tables: Mapping[str, ir.Table], *, period: str | None = None
     return QaReport(period=first.isoformat()[:7], by=by, confidence=confidence, margin=margin,
                     expected_rate=expected, rows=rows,
                     pareto=critical_error_pareto(tables, by=by, start=first, end=last,
-                                                 params=params, top=top))
+                                                 params=params, top=top, where=where))
 
 
 def critical_error_pareto(tables: Mapping[str, ir.Table], *, by: Sequence[str],
                           start: date, end: date, params: Mapping[str, Any],
-                          top: int = 10) -> list[ParetoRow]:
+                          top: int = 10, where: Mapping[str, Sequence[str]] | None = None,
+                          ) -> list[ParetoRow]:
     """Items ranked by the critical errors they caused, per group of `by`: each item's share
     of the group's critical errors and the running total, the `top` items of each group."""
     records = to_records(compute(tables, ["critical_errors"],
                                  by=[*by, "item_id", "category"], grain="all", start=start,
-                                 end=end, params=params))
+                                 end=end, where=where or None, params=params))
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for record in records:
         if record["value"]:
