@@ -56,6 +56,9 @@ def parse_scope(text: str | None) -> tuple[str, str | None]:
                         f"{', '.join(SCOPE_DIMENSIONS)}, got {text!r}")
     if not value or len(value) > _SCOPE_VALUE_MAX:
         raise CxpmError(f"scope {kind} needs a value of 1 to {_SCOPE_VALUE_MAX} characters")
+    # No dimension value holds a control character, and PostgreSQL refuses NUL outright.
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise CxpmError(f"scope {kind} value must not contain control characters")
     return kind, value
 
 
@@ -140,7 +143,11 @@ def _revoke_all(session: Session, user_id: int, at: datetime) -> int:
 
 def set_disabled(workspace: Workspace, username: str, disabled: bool, *,
                  actor: str) -> UserInfo:
-    """Disable (and end every token and session of) a user, or enable them again."""
+    """Disable (and end every token and session of) a user, or enable them again. Nobody
+    disables their own account: an administrator would lock themself out."""
+    if disabled and actor == username:
+        raise CxpmError(f"{username!r} cannot disable their own account; another "
+                        "administrator can")
     with Session(workspace.app_db) as session:
         user = _get(session, username)
         before = _audit_view(user)
@@ -169,6 +176,19 @@ def reset_password(workspace: Workspace, username: str, password: str, *,
                      note=f"password changed; {revoked} tokens revoked")
         session.commit()
         return _info(user)
+
+
+def revoke_tokens(workspace: Workspace, username: str, *, actor: str) -> int:
+    """End every API token and browser session of a user (who may log in again); returns
+    how many were live."""
+    with Session(workspace.app_db) as session:
+        user = _get(session, username)
+        revoked = _revoke_all(session, user.id, now())
+        record_audit(session, actor=actor, action="revoke_tokens", entity="user",
+                     entity_id=username, before=None, after=None,
+                     note=f"{revoked} tokens revoked")
+        session.commit()
+        return revoked
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
