@@ -73,6 +73,18 @@ def _translucent(colour: str) -> str:
 
 def sankey_html(flows: Sequence[StepFlow]) -> str:
     """The diagram as an HTML fragment with plotly.js inline."""
+    return sankey_figure(flows).to_html(full_html=False, include_plotlyjs=True,
+                                        config={"displayModeBar": False, "responsive": True})
+
+
+def sankey_figure_json(flows: Sequence[StepFlow]) -> str:
+    """The diagram as plotly figure JSON ({"data": ..., "layout": ...}), for a page that
+    draws it with its own copy of plotly.js."""
+    return sankey_figure(flows).to_json()
+
+
+def sankey_figure(flows: Sequence[StepFlow]) -> Any:
+    """The diagram as a plotly Figure."""
     import plotly.graph_objects as go
 
     data = sankey_data(flows)
@@ -88,8 +100,7 @@ def sankey_html(flows: Sequence[StepFlow]) -> str:
     ))
     figure.update_layout(template="none", font={"size": 12}, height=620,
                          margin={"l": 20, "r": 20, "t": 20, "b": 20})
-    return figure.to_html(full_html=False, include_plotlyjs=True,
-                          config={"displayModeBar": False, "responsive": True})
+    return figure
 
 
 def _friction_table(points: Sequence[FrictionPoint], currency: str | None) -> str:

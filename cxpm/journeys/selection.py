@@ -50,6 +50,15 @@ def parse_period(period: str) -> tuple[datetime, datetime]:
     return start, end
 
 
+def journey_months(tables: Mapping[str, ir.Table]) -> list[str]:
+    """The local months (YYYY-MM) in which journeys started, latest first."""
+    journeys = table_of(tables, JOURNEYS)
+    local = journeys.local_time
+    months = journeys.filter(local.notnull()).select(
+        year=local.year(), month=local.month()).distinct().to_pyarrow().to_pylist()
+    return sorted((f"{m['year']:04d}-{m['month']:02d}" for m in months), reverse=True)
+
+
 def table_of(tables: Mapping[str, ir.Table], name: str) -> ir.Table:
     try:
         return tables[name]

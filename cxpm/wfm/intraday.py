@@ -13,12 +13,14 @@ required vs scheduled vs logged-in agents, and service level.
 
 With a queue, rows are that queue's; without one, every queue is summed per interval (the
 forecast AHT weighted by forecast volume, the actual AHT by handled contacts, service level
-over all contacts), and `queue` is null.
+over all contacts), and `queue` is null. `queues` limits the day to some queues (e.g. those
+of a scoped user, `cxpm.wfm.queue_scope`): the others are left out of the rows, the sums and
+the queues an error message names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -56,9 +58,11 @@ def _frame(table: ir.Table) -> pl.DataFrame:
 
 
 def intraday(tables: Mapping[str, ir.Table], day: date, *, queue: str | None = None,
-             params: Mapping[str, Any] | None = None) -> pa.Table:
+             params: Mapping[str, Any] | None = None,
+             queues: Sequence[str] | None = None) -> pa.Table:
     """One row per forecast interval of the local `day` (columns of INTRADAY_SCHEMA), in
-    interval order. CxpmError when the day (or the queue on that day) has no forecast."""
+    interval order, of `queues` only when given. CxpmError when the day (or the queue on
+    that day) has no forecast."""
     resolved = resolve_params(params)
     start = datetime(day.year, day.month, day.day)
     end = start + timedelta(days=1)
@@ -67,14 +71,18 @@ def intraday(tables: Mapping[str, ir.Table], day: date, *, queue: str | None = N
     staffing = _frame(schedule_intervals(tables["forecasts"], tables["schedules"],
                                          tables["agent_states"], tables["contacts"], start,
                                          end, resolved))
+    if queues is not None:
+        forecasts = forecasts.filter(pl.col("queue").is_in(list(queues)))
+        staffing = staffing.filter(pl.col("queue").is_in(list(queues)))
     if forecasts.is_empty() and staffing.is_empty():
         raise CxpmError(f"no forecast intervals on {day.isoformat()}; run `cxpm forecast` "
                         "or load forecasts first")
     if queue is not None:
-        queues = sorted(set(forecasts["queue"].to_list()) | set(staffing["queue"].to_list()))
-        if queue not in queues:
+        with_one = sorted(set(forecasts["queue"].to_list())
+                          | set(staffing["queue"].to_list()))
+        if queue not in with_one:
             raise CxpmError(f"queue {queue!r} has no forecast on {day.isoformat()}; queues "
-                            f"with one: {', '.join(queues)}")
+                            f"with one: {', '.join(with_one)}")
         forecasts = forecasts.filter(pl.col("queue") == queue)
         staffing = staffing.filter(pl.col("queue") == queue)
     rows = _join(forecasts, staffing)
@@ -88,6 +96,16 @@ def intraday(tables: Mapping[str, ir.Table], day: date, *, queue: str | None = N
               for c in _SUMS))
     rows = rows.sort(["interval_start", "queue"], nulls_last=True)
     return _finish(rows)
+
+
+def intraday_queues(forecasts: ir.Table, day: date) -> list[str]:
+    """The queues with a forecast interval on the local `day`, sorted: those `intraday` can
+    show one by one."""
+    start = datetime(day.year, day.month, day.day)
+    local = forecasts[LOCAL_TIME_COLUMN]
+    rows = forecasts.filter(local >= start, local < start + timedelta(days=1),
+                            forecasts.queue.notnull())
+    return sorted(rows.select("queue").distinct().to_pyarrow().column("queue").to_pylist())
 
 
 def _join(forecasts: pl.DataFrame, staffing: pl.DataFrame) -> pl.DataFrame:
