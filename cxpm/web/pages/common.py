@@ -82,6 +82,8 @@ async def csrf_checked(request: Request) -> None:
     """Every POST of a logged-in page: the form field or header must equal the session's
     CSRF token (403 otherwise)."""
     raw = session_cookie(request)
+    if not raw:  # no session at all: the answer is the login page, whatever the form says
+        raise LoginRequired()
     form = await request.form()
     submitted = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD)
     if not raw or not isinstance(submitted, str) or not check_csrf(raw, submitted):
