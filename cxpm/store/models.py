@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -137,6 +138,8 @@ class Target(Base):
     """A metric's target for a scope (dimension values) over a validity period."""
 
     __tablename__ = "targets"
+    # Audit rows name targets by id: a deleted target's id is never given to a new one.
+    __table_args__: ClassVar[dict] = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     metric: Mapped[str] = mapped_column(String(80), index=True)

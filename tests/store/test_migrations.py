@@ -35,7 +35,7 @@ def version(engine: Engine) -> str | None:
 def test_upgrade_downgrade_upgrade(app_engine: Engine) -> None:
     migrate(app_engine)
     assert tables(app_engine) == MODEL_TABLES
-    assert version(app_engine) == "0006"
+    assert version(app_engine) == "0007"
     assert differences(app_engine) == []
 
     downgrade(app_engine, "base")
@@ -51,6 +51,8 @@ def test_each_step_down_and_up(app_engine: Engine) -> None:
     """Every migration's downgrade undoes exactly its upgrade: stepping down one revision at
     a time and back up leaves the same schema."""
     migrate(app_engine)
+    downgrade(app_engine, "0006")
+    assert differences(app_engine) == []  # 0007 changes how SQLite numbers rows only
     downgrade(app_engine, "0005")
     # The comparison sees what 0006 adds: the models are ahead of this schema.
     missing = {d[1].name for d in differences(app_engine) if d[0] == "add_table"}
@@ -92,4 +94,23 @@ def test_concurrent_opens_migrate_once(app_engine: Engine) -> None:
 
     with ThreadPoolExecutor(3) as pool:
         list(pool.map(lambda _: migrate(app_engine), range(3)))
-    assert version(app_engine) == "0006" and differences(app_engine) == []
+    assert version(app_engine) == "0007" and differences(app_engine) == []
+
+
+def test_a_deleted_targets_id_is_never_reused(app_engine: Engine) -> None:
+    """The audit log names targets by id: a new target never takes a deleted one's."""
+    migrate(app_engine, "0006")
+    insert = text("INSERT INTO targets (metric, scope, scope_key, valid_from, value, "
+                  "created_at, updated_at) VALUES ('asa', '{}', '', :day, 20, :at, :at)")
+    stamp = {"day": datetime(2026, 1, 1).date(), "at": datetime(2026, 1, 2, 3, 4)}
+    with app_engine.begin() as connection:
+        connection.execute(insert, stamp)
+        connection.execute(insert, stamp)
+    migrate(app_engine)  # 0007 keeps the rows
+    with app_engine.begin() as connection:
+        ids = connection.execute(text("SELECT id FROM targets ORDER BY id")).scalars().all()
+        assert len(ids) == 2
+        connection.execute(text("DELETE FROM targets WHERE id = :id"), {"id": ids[-1]})
+        connection.execute(insert, stamp)
+        newest = connection.execute(text("SELECT max(id) FROM targets")).scalar_one()
+    assert newest > ids[-1]
