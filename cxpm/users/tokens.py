@@ -47,13 +47,15 @@ def resolve_token(session: Session, raw: str, *, kind: str = "api") -> tuple[Use
     the user is disabled (the caller commits the last-used time)."""
     if not raw or len(raw) > _MAX_TOKEN_LENGTH:
         return None
-    row = session.scalar(select(AuthToken).where(AuthToken.token_hash == token_hash(raw),
-                                                 AuthToken.kind == kind))
+    # One query for the token and its user: this runs on every request.
+    found = session.execute(
+        select(AuthToken, User).join(User, User.id == AuthToken.user_id)
+        .where(AuthToken.token_hash == token_hash(raw), AuthToken.kind == kind)).first()
     at = now()
-    if row is None or row.revoked or row.expires_at <= at:
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or user.disabled:
+    row, user = found
+    if row.revoked or row.expires_at <= at or user.disabled:
         return None
     # Recorded at most once a minute: a write per request would serialise busy servers.
     if row.last_used_at is None or at - row.last_used_at >= _LAST_USED_RESOLUTION:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
@@ -78,7 +78,7 @@ class Principal:
     token_id: int
 
 
-def web_state(request: Request) -> WebState:
+async def web_state(request: Request) -> WebState:
     return request.app.state.web
 
 
@@ -113,17 +113,18 @@ def current_principal(
 def principal_of(session: Session, found: tuple[Any, Any]) -> Principal:
     """The caller behind a resolved token (API or session); commits the token's last use."""
     user, token = found
-    session.commit()
+    if session.dirty:  # the last-used time, recorded at most once a minute
+        session.commit()
     return Principal(user_id=user.id, username=user.username, role=user.role,
                      scope_kind=user.scope_kind, scope_value=user.scope_value,
                      token_id=token.id)
 
 
-def require(permission: str) -> Callable[[Principal], Principal]:
+def require(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency: the caller, who must hold `permission` (403 otherwise)."""
     has_permission("admin", permission)  # an unknown permission name fails at start-up
 
-    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not has_permission(principal.role, permission):
             raise HTTPException(status.HTTP_403_FORBIDDEN,
                                 detail=f"role {principal.role} lacks permission {permission}")

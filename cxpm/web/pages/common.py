@@ -3,7 +3,7 @@ rendering (docs/security.md, "Browser sessions and CSRF")."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -28,9 +28,11 @@ templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates"
 templates.env.filters["fmt"] = format_value
 templates.env.autoescape = True
 
-# Navigation: (label, path, permission), shown only to roles that hold the permission;
-# filled by `cxpm.web.pages.install` from each page module's NAV.
-NAV: list[tuple[str, str, str]] = []
+# Navigation: (label, path, permission[, UNSCOPED_ONLY]), shown only to roles that hold the
+# permission (and to users of scope all, for pages that refuse scoped users); filled by
+# `cxpm.web.pages.install` from each page module's NAV.
+NAV: list[tuple] = []
+UNSCOPED_ONLY = "unscoped-only"
 
 
 class LoginRequired(Exception):  # noqa: N818 (a signal, answered by a redirect)
@@ -65,11 +67,11 @@ def page_principal(request: Request,
         return principal_of(session, found)
 
 
-def page_require(permission: str) -> Callable[[Principal], Principal]:
+def page_require(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A page dependency: the logged-in user, who must hold `permission` (403 page)."""
     has_permission("admin", permission)  # an unknown permission name fails at start-up
 
-    def check(principal: Annotated[Principal, Depends(page_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(page_principal)]) -> Principal:
         if not has_permission(principal.role, permission):
             raise PageError(status.HTTP_403_FORBIDDEN,
                             f"Your role ({principal.role}) may not do this ({permission}).")
@@ -101,8 +103,9 @@ def scope_text(principal: Principal) -> str:
 def render(request: Request, template: str, principal: Principal | None,
            status_code: int = 200, **context: Any) -> HTMLResponse:
     raw = session_cookie(request)
-    nav = [(label, path) for label, path, permission in NAV
-           if principal is not None and has_permission(principal.role, permission)]
+    nav = [(label, path) for label, path, permission, *only in NAV
+           if principal is not None and has_permission(principal.role, permission)
+           and (not only or principal.scope_kind == "all")]
     return templates.TemplateResponse(
         request, template, {"user": principal, "nav": nav,
                             "scope": scope_text(principal) if principal else None,
