@@ -1,6 +1,6 @@
 """The server-rendered pages (Jinja2 + HTMX). `install` adds every page module of this
 package (a module with a `router`), their static files and their error pages; a module's
-`NAV` entries, (order, label, path, permission), make the navigation bar."""
+`NAV` entries, (order, label, path, permission[, UNSCOPED_ONLY]), make the navigation bar."""
 
 from __future__ import annotations
 

@@ -25,10 +25,10 @@ from cxpm.store.audit import (
     list_audit,
 )
 from cxpm.web.deps import Principal, WebState, web_state
-from cxpm.web.pages.common import PageError, page_require, render, scope_text
+from cxpm.web.pages.common import UNSCOPED_ONLY, PageError, page_require, render, scope_text
 
 router = APIRouter(include_in_schema=False)
-NAV = ((90, "Audit", "/audit", "audit:read"),)
+NAV = ((90, "Audit", "/audit", "audit:read", UNSCOPED_ONLY),)
 
 # Query parameter -> AuditFilter field, and the label a problem is reported under.
 PARAMETERS = {"actor": ("actor", "who"), "entity": ("entity", "object type"),

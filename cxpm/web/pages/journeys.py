@@ -20,10 +20,10 @@ from cxpm.journeys.sankey import DEFAULT_TOP_FLOWS, largest_connected, sankey_fi
 from cxpm.journeys.selection import JOURNEYS, STEPS, journey_months, journey_tables
 from cxpm.reports.render import script_json
 from cxpm.web.deps import Principal, WebState, web_state
-from cxpm.web.pages.common import PageError, page_require, render
+from cxpm.web.pages.common import UNSCOPED_ONLY, PageError, page_require, render
 
 router = APIRouter(include_in_schema=False)
-NAV = ((50, "Journeys", "/journeys", "metrics:read"),)
+NAV = ((50, "Journeys", "/journeys", "metrics:read", UNSCOPED_ONLY),)
 
 TOP_FRICTION = 20  # as `cxpm journeys friction` shows by default
 BY_CHOICES = ("program", "site", "vendor", "channel", "queue", "handled_by", "agent_id",
