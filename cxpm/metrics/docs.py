@@ -40,6 +40,9 @@ same definitions run on DuckDB (the embedded default) and on other Ibis backends
   each side is aggregated to the requested dimensions and period, then the two are joined.
   Only dimensions both sides have can split such a metric; any other is an error.
   A group without numerator rows (no cost rows) has a null numerator and value.
+- A numerator formula that is missing (null) on every row of a group — no revenue recorded
+  at all — gives a null numerator and value (no data), not 0; missing values among others
+  add nothing to the sum.
 - **one minus ratio metrics** (forecast accuracy): value = 1 - sum(numerator) /
   sum(denominator); `numerator` and `denominator` are those of the error rate, e.g.
   `forecast_accuracy_volume` reports numerator = sum of absolute errors and denominator =
@@ -137,7 +140,8 @@ score, points, contacts; `direction` higher, lower or neutral (which way is bett
 `aggregation` sum, ratio (default) or one_minus_ratio; `denominator_source` names another source for
 the denominator (the filter then applies to the numerator only);
 `missing_numerator` (null or zero, default null) says what a group with denominator rows
-but no numerator rows gets when the two sources differ. A definition with an
+but no numerator (no rows of the other source, or a numerator missing on every row) gets.
+A definition with an
 unknown column, source, field, parameter or function, bad syntax, or a missing field is
 rejected when the workspace loads, with a message naming the metric and the problem.
 """

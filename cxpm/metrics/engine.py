@@ -249,10 +249,11 @@ def _metric_frame(d: MetricDefinition, plan: _Plan, frames: Mapping[str, pl.Data
         else:
             frame = numerator.join(den, how="cross")
     num = pl.col("__num").cast(pl.Float64)
-    if denominator is None or denominator[0] == num_source or d.missing_numerator == "zero":
+    if denominator is None or d.missing_numerator == "zero":
         num = num.fill_null(0.0)
-    # Across sources, a group without numerator rows (e.g. no cost rows) keeps a null
-    # numerator and value rather than pretending the cost was 0.
+    # A group without numerator rows (e.g. no cost rows), or whose numerator is missing on
+    # every row (no revenue recorded), keeps a null numerator and value rather than
+    # pretending it was 0.
     if d.is_ratio:
         den_expr = pl.col("__den").cast(pl.Float64).fill_null(0.0)
         ratio = num / den_expr

@@ -167,6 +167,13 @@ def test_null_value_when_denominator_is_zero(tables):
     assert got[("chat", "bot_containment_rate")] == 0.5
 
 
+def test_revenue_is_missing_where_no_contact_records_any(tables):
+    got = values(tables, ["revenue_per_contact"], by=["channel"])
+    assert got[("email", "revenue_per_contact")] is None  # c8 records none: no data, not 0
+    # Voice handled: c1 (0), c2 (50), c3 (none: counts as 0), c9 (200, outbound).
+    assert got[("voice", "revenue_per_contact")] == pytest.approx(250 / 4)
+
+
 @pytest.mark.parametrize(("grain", "minutes", "expected"), [
     ("week", 30, {"2024-01-01T00:00:00": 4, "2024-01-15T00:00:00": 1,
                   "2024-01-22T00:00:00": 1, "2024-01-29T00:00:00": 3,
