@@ -43,6 +43,19 @@ def scope_key(scope: dict[str, str]) -> str:
     return ";".join(f"{k}={scope[k]}" for k in sorted(scope))
 
 
+def applies_within(scope: dict[str, str], dimension: str, value: str) -> bool:
+    """Whether a target with `scope` applies to rows where `dimension` is `value`: it names
+    that value, or no value of the dimension at all (an organisation-wide target, or one
+    limited by other dimensions only, applies there too)."""
+    return scope.get(dimension, value) == value
+
+
+def limited_to(scope: dict[str, str], dimension: str, value: str) -> bool:
+    """Whether a target with `scope` applies only to rows where `dimension` is `value`
+    (changing it changes no one else's goal)."""
+    return scope.get(dimension) == value
+
+
 # A `;` or `,` separates two scope entries only where a `DIM=` follows, so that values
 # such as "Cards, Loans" survive an export and import.
 _SCOPE_SEPARATOR = re.compile(r"[;,](?=\s*[A-Za-z_][A-Za-z0-9_]*\s*=)")
