@@ -20,9 +20,9 @@ router = APIRouter(prefix="/api", tags=["scorecard"])
 @router.get("/scorecard", responses={
     400: {"description": "Bad period or dimension"}, 401: {"description": "Not authenticated"},
     403: {"description": "Role lacks metrics:read"}})
-def scorecard(query: Annotated[ScorecardQuery, Query()],
-              principal: Annotated[Principal, Depends(require("metrics:read"))],
-              state: Annotated[WebState, Depends(web_state)]) -> JSONResponse:
+async def scorecard(query: Annotated[ScorecardQuery, Query()],
+                    principal: Annotated[Principal, Depends(require("metrics:read"))],
+                    state: Annotated[WebState, Depends(web_state)]) -> Response:
     """The month's scorecard (period YYYY-MM, default the latest), by program, site or
     vendor, as `cxpm scorecard --format json`; a scoped user sees only its own rows."""
     by = [query.by] if query.by else []
@@ -35,7 +35,7 @@ def scorecard(query: Annotated[ScorecardQuery, Query()],
         # The encoded answer is kept too: encoding costs more than the cached lookup.
         key = ("api_scorecard", query.period, tuple(by), scope_filter(principal),
                targets_key(list_targets(state.workspace)))
-        body = state.derived(key, encoded)
+        body = await state.derived_async(key, encoded)
     except OutOfScopeError as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
     return Response(body, media_type="application/json")

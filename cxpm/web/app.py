@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -29,6 +30,7 @@ from cxpm.web.security import docs_page, install_security_headers, mount_docs_as
 from cxpm.workspace import open_workspace
 
 OPENAPI_URL = "/api/openapi.json"
+WORKER_THREADS = 8
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -52,6 +54,10 @@ def create_app(workspace_path: Path | str, *,
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Request handlers that block run in worker threads. Python runs one thread at a
+        # time, so forty of them (the default) only take turns ever more slowly; a few keep
+        # answers from the cache quick while one computes.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         yield
         workspace.close()
 

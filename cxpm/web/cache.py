@@ -38,6 +38,10 @@ class ResultCache:
                 return True, self._entries[key]
             return False, None
 
+    def peek(self, key: Hashable) -> tuple[bool, Any]:
+        """(True, value) when `key` is stored, else (False, None); never computes."""
+        return self._lookup(key)
+
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The value stored under `key`, else `compute()`'s, stored. An exception is not
         stored: the next request computes again."""

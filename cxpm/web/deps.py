@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
@@ -62,8 +63,18 @@ class WebState:
     def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()` once per data version, for a value made from other cached results
         (an encoded response): it opens no warehouse itself."""
-        return self.cache.get_or_compute((self.workspace.data_version(), "derived", key),
-                                         compute)
+        return self.cache.get_or_compute(self._derived_key(key), compute)
+
+    def _derived_key(self, key: Hashable) -> Hashable:
+        return (self.workspace.data_version(), "derived", key)
+
+    async def derived_async(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`derived`, for an async route: a value already made is returned on the event
+        loop; making one (which may compute for seconds) runs in a worker thread."""
+        found, value = self.cache.peek(self._derived_key(key))
+        if found:
+            return value
+        return await anyio.to_thread.run_sync(self.derived, key, compute)
 
 
 @dataclass(frozen=True)
@@ -95,14 +106,15 @@ def unauthorized(detail: str = "not authenticated") -> HTTPException:
                          headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_principal(
+async def current_principal(
     state: Annotated[WebState, Depends(web_state)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized()
-    # A session of its own, closed at once: holding one for the whole request would let
-    # slow requests use up the connection pool.
+    # One indexed lookup, done on the event loop: a hop to a worker thread for it would cost
+    # more than the query. A session of its own, closed at once: holding one for the whole
+    # request would let slow requests use up the connection pool.
     with Session(state.workspace.app_db) as session:
         found = resolve_token(session, credentials.credentials, kind="api")
         if found is None:

@@ -69,3 +69,10 @@ def test_a_failure_is_not_stored() -> None:
 def test_at_least_one_entry() -> None:
     with pytest.raises(ValueError):
         ResultCache(max_entries=0)
+
+
+def test_peek_never_computes() -> None:
+    cache = ResultCache()
+    assert cache.peek("k") == (False, None)
+    cache.get_or_compute("k", lambda: 3)
+    assert cache.peek("k") == (True, 3)

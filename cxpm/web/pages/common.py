@@ -56,11 +56,12 @@ def session_cookie(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-def page_principal(request: Request,
+async def page_principal(request: Request,
                    state: Annotated[WebState, Depends(web_state)]) -> Principal:
     """The user of a live browser session (else a redirect to /login)."""
     raw = session_cookie(request)
-    with Session(state.workspace.app_db) as session:  # closed at once, as for the API
+    # On the event loop and closed at once, as for the API (current_principal).
+    with Session(state.workspace.app_db) as session:
         found = resolve_token(session, raw, kind="session") if raw else None
         if found is None:
             raise LoginRequired()
