@@ -99,6 +99,9 @@ def build_demo(path: Path, *, days: int = 90, scale: float = 1.0, seed: int = 7,
     from cxpm.demo.targets import seed_targets_and_actions
 
     targets, actions = seed_targets_and_actions(workspace, DEFAULT_END_DATE)
+    from cxpm.demo.technology import seed_technologies
+
+    seed_technologies(workspace, DEFAULT_END_DATE, DEMO_ACTOR)
     if progress:
         progress("building journeys", (len(tables) + 0.5) / (len(tables) + 1))
     from cxpm.journeys.build import build_journeys
