@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import BaseModel, ValidationError
 from rich.markup import escape
 
 from cxpm.cli.common import (
@@ -22,7 +21,7 @@ from cxpm.cli.common import (
     workspace_from,
 )
 from cxpm.cli.qa_cmd import ActorOption, actor_name
-from cxpm.errors import CxpmError
+from cxpm.errors import CxpmError, model_from_user
 
 if TYPE_CHECKING:
     from cxpm.technology.model import TechnologyInfo
@@ -31,7 +30,6 @@ tech_app = typer.Typer(help="Technology governance: bots, AI assistants, IVR and
                        "with their verifications, ethics attestation, security review and "
                        "change log.", no_args_is_help=True)
 
-M = TypeVar("M", bound=BaseModel)
 
 IdArgument = Annotated[str, typer.Argument(metavar="ID", help="Technology id (see list).")]
 TodayOption = Annotated[str | None, typer.Option(
@@ -45,17 +43,6 @@ ChannelOption = Annotated[list[str], typer.Option(
 class Method(StrEnum):
     qa_form = "qa_form"
     test_set = "test_set"
-
-
-def _checked(schema: type[M], /, **values: Any) -> M:
-    """A model from command-line values; a bad value is a one-line error naming the field."""
-    try:
-        return schema(**values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or schema.__name__
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise CxpmError(f"{field}: {message}") from None
 
 
 def _date(text: str | None, what: str) -> date | None:
@@ -110,7 +97,7 @@ def add_cmd(
     from cxpm.technology.model import TechnologySpec
     from cxpm.technology.store import add_technology
 
-    spec = _checked(TechnologySpec, id=technology_id, name=name, kind=kind, owner=owner,
+    spec = model_from_user(TechnologySpec, id=technology_id, name=name, kind=kind, owner=owner,
                     purpose=purpose, channels=channel, vendor=vendor, model=model,
                     version=version, agent_id=agent_id,
                     live_from=_date(live_from, "--live-from"))
@@ -237,7 +224,7 @@ def verify_cmd(
             raise CxpmError("--cases, --correct and --threshold are for --method test_set")
         optional = {k: v for k, v in (("min_evaluations", min_evaluations),
                                       ("min_accuracy", min_accuracy)) if v is not None}
-        request: QaFormRequest | TestSetRequest = _checked(
+        request: QaFormRequest | TestSetRequest = model_from_user(
             QaFormRequest, form=form, evaluation_ids=evaluation,
             date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"), **optional)
     else:
@@ -246,7 +233,7 @@ def verify_cmd(
         if form or evaluation or date_from or date_to or min_evaluations or min_accuracy:
             raise CxpmError("--form, --evaluation, --from, --to, --min-evaluations and "
                             "--min-accuracy are for --method qa_form")
-        request = _checked(TestSetRequest, cases=cases, correct=correct,
+        request = model_from_user(TestSetRequest, cases=cases, correct=correct,
                            **({"threshold": threshold} if threshold is not None else {}))
     who = actor_name(actor)
     tech = verify_technology(workspace_from(workspace), technology_id, request,
@@ -286,7 +273,7 @@ def change_cmd(
     from cxpm.technology.model import TechnologyChange
     from cxpm.technology.store import change_technology
 
-    change = _checked(TechnologyChange, description=description, version=version,
+    change = model_from_user(TechnologyChange, description=description, version=version,
                       model=model, vendor=vendor, channels=channel or None, owner=owner,
                       purpose=purpose, name=name, agent_id=agent_id, status=status,
                       live_from=_date(live_from, "--live-from"),
@@ -318,7 +305,7 @@ def attest_cmd(
     from cxpm.technology.store import attest_ethics
 
     who = actor_name(actor)
-    attestation = _checked(EthicsAttestation, policy_version=policy_version,
+    attestation = model_from_user(EthicsAttestation, policy_version=policy_version,
                            attested_by=attested_by or who,
                            attested_on=_date(on, "--date") or date.today(),
                            next_review_due=_date(review_due, "--review-due"))
@@ -345,7 +332,7 @@ def security_review_cmd(
     from cxpm.technology.store import record_security_review
 
     who = actor_name(actor)
-    review = _checked(SecurityReview, reviewed_on=_date(on, "--date") or date.today(),
+    review = model_from_user(SecurityReview, reviewed_on=_date(on, "--date") or date.today(),
                       result=result, reviewer=reviewer or who, notes=notes)
     tech = record_security_review(workspace_from(workspace), technology_id, review,
                                   actor=who)

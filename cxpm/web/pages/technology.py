@@ -12,13 +12,12 @@ object out of scope), and registering one is refused (403) — never the whole r
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
 
-from cxpm.errors import CxpmError
+from cxpm.errors import CxpmError, model_from_user
 from cxpm.schema.tables import CHANNELS
 from cxpm.technology.flags import current_verification, technology_flags
 from cxpm.technology.model import (
@@ -49,7 +48,6 @@ from cxpm.web.scope import scope_filter
 router = APIRouter(include_in_schema=False)
 NAV = ((80, "Technology", "/technology", "technology:read"),)
 
-M = TypeVar("M", bound=BaseModel)
 Short = Annotated[str, Form(max_length=200)]
 Day = Annotated[str, Form(max_length=10)]
 Number = Annotated[str, Form(max_length=40)]
@@ -69,17 +67,6 @@ def out_of_scope(principal: Principal) -> str | None:
 Reader = Annotated[Principal, Depends(page_require("technology:read"))]
 Writer = Annotated[Principal, Depends(page_require("technology:write"))]
 State = Annotated[WebState, Depends(web_state)]
-
-
-def _checked(schema: type[M], /, **values: Any) -> M:
-    """A model from form values; a bad value is a one-line message naming the field."""
-    try:
-        return schema(**values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or schema.__name__
-        raise CxpmError(f"{field}: {str(first['msg']).removeprefix('Value error, ')}") \
-            from None
 
 
 def _date(text: str, what: str) -> date | None:
@@ -156,7 +143,7 @@ def add_technology_page(
     if reason:
         raise PageError(status.HTTP_403_FORBIDDEN, f"{reason} You cannot register one.")
     try:
-        spec = _checked(TechnologySpec, id=technology_id.strip(), name=name.strip(),
+        spec = model_from_user(TechnologySpec, id=technology_id.strip(), name=name.strip(),
                         kind=kind, owner=_text(owner), purpose=_text(purpose),
                         channels=channel, vendor=_text(vendor), model=_text(model),
                         version=_text(version), agent_id=_text(agent_id),
@@ -209,7 +196,7 @@ def change_page(
         # Blank fields stay as they are; the channel boxes replace the list only when they
         # differ from it (the form shows the current channels ticked).
         channels = channel if set(channel) != set(tech.channels) else None
-        change = _checked(TechnologyChange, description=description.strip(),
+        change = model_from_user(TechnologyChange, description=description.strip(),
                           name=_text(name), kind=kind or None, owner=_text(owner),
                           purpose=_text(purpose), channels=channels, vendor=_text(vendor),
                           model=_text(model), version=_text(version),
@@ -232,7 +219,7 @@ def attest_page(
     form = {"policy_version": policy_version, "review_due": review_due,
             "attested_by": attested_by, "attested_on": attested_on}
     try:
-        attestation = _checked(
+        attestation = model_from_user(
             EthicsAttestation, policy_version=policy_version.strip(),
             attested_by=attested_by.strip() or principal.username,
             attested_on=_date(attested_on, "attestation date") or date.today(),
@@ -254,7 +241,7 @@ def security_review_page(
     form = {"result": result, "notes": notes, "reviewer": reviewer,
             "reviewed_on": reviewed_on}
     try:
-        review = _checked(SecurityReview, result=result,
+        review = model_from_user(SecurityReview, result=result,
                           reviewed_on=_date(reviewed_on, "review date") or date.today(),
                           reviewer=reviewer.strip() or principal.username,
                           notes=_text(notes))
@@ -286,14 +273,14 @@ def verify_page(
         if method == "test_set":
             optional = {k: v for k, v in (
                 ("threshold", _number(threshold, "threshold", float)),) if v is not None}
-            request_model = _checked(TestSetRequest, cases=_number(cases, "cases", int),
+            request_model = model_from_user(TestSetRequest, cases=_number(cases, "cases", int),
                                      correct=_number(correct, "correct", int), **optional)
         elif method == "qa_form":
             optional = {k: v for k, v in (
                 ("min_evaluations", _number(min_evaluations, "minimum evaluations", int)),
                 ("min_accuracy", _number(min_accuracy, "minimum accuracy", float)))
                 if v is not None}
-            request_model = _checked(
+            request_model = model_from_user(
                 QaFormRequest, form=qa_form.strip(),
                 evaluation_ids=[e for e in evaluations.replace(",", " ").split() if e],
                 date_from=_date(date_from, "from"), date_to=_date(date_to, "to"), **optional)
