@@ -251,9 +251,13 @@ def _metric_frame(d: MetricDefinition, plan: _Plan, frames: Mapping[str, pl.Data
     num = pl.col("__num").cast(pl.Float64)
     if denominator is None or d.missing_numerator == "zero":
         num = num.fill_null(0.0)
-    # A group without numerator rows (e.g. no cost rows), or whose numerator is missing on
-    # every row (no revenue recorded), keeps a null numerator and value rather than
-    # pretending it was 0.
+    elif denominator[0] == num_source:
+        # Same rows on both sides: no rows at all is a numerator of 0; rows whose numerator
+        # is missing on every one (no revenue recorded) keep it null: no data, not 0.
+        has_rows = pl.col("__den").cast(pl.Float64).fill_null(0.0) != 0
+        num = pl.when(num.is_null() & has_rows).then(None).otherwise(num.fill_null(0.0))
+    # Across sources, a group without numerator rows (e.g. no cost rows) keeps a null
+    # numerator and value rather than pretending the cost was 0.
     if d.is_ratio:
         den_expr = pl.col("__den").cast(pl.Float64).fill_null(0.0)
         ratio = num / den_expr
