@@ -175,8 +175,9 @@ def list_cmd(
     from cxpm.review.actions.overdue import find_overdue
     from cxpm.review.actions.store import list_actions
 
-    day = _date(today, "--today") or date.today()
-    actions = list_actions(workspace_from(workspace), state=state)
+    ws = workspace_from(workspace)
+    day = _date(today, "--today") or ws.today()
+    actions = list_actions(ws, state=state)
     if overdue:
         late = find_overdue(actions, day)
         if format is SummaryFormat.json:

@@ -66,7 +66,7 @@ def review(
     result = build_review(ws.warehouse.tables(), ws.metric_catalog(), period=period, by=by,
                           params=ws.metric_params(param), targets=list_targets(ws),
                           grain=grain.value, history=history,
-                          technologies=list_technologies(ws))
+                          technologies=list_technologies(ws), today=ws.today())
     if format is SummaryFormat.json:
         print_json(result.model_dump())
         return

@@ -117,8 +117,9 @@ def list_cmd(
     from cxpm.technology.flags import technology_flags
     from cxpm.technology.store import list_technologies
 
-    day = _date(today, "--today") or date.today()
-    techs = list_technologies(workspace_from(workspace))
+    ws = workspace_from(workspace)
+    day = _date(today, "--today") or ws.today()
+    techs = list_technologies(ws)
     if flagged:
         techs = [t for t in techs if technology_flags(t, day)]
     if format is SummaryFormat.json:
@@ -142,8 +143,9 @@ def show_cmd(
     from cxpm.technology.flags import current_verification, technology_flags
     from cxpm.technology.store import get_technology
 
-    day = _date(today, "--today") or date.today()
-    tech = get_technology(workspace_from(workspace), technology_id)
+    ws = workspace_from(workspace)
+    day = _date(today, "--today") or ws.today()
+    tech = get_technology(ws, technology_id)
     flags = technology_flags(tech, day)
     if format is SummaryFormat.json:
         current = current_verification(tech)
@@ -305,11 +307,12 @@ def attest_cmd(
     from cxpm.technology.store import attest_ethics
 
     who = actor_name(actor)
+    ws = workspace_from(workspace)
     attestation = model_from_user(EthicsAttestation, policy_version=policy_version,
-                           attested_by=attested_by or who,
-                           attested_on=_date(on, "--date") or date.today(),
-                           next_review_due=_date(review_due, "--review-due"))
-    tech = attest_ethics(workspace_from(workspace), technology_id, attestation, actor=who)
+                                  attested_by=attested_by or who,
+                                  attested_on=_date(on, "--date") or ws.today(),
+                                  next_review_due=_date(review_due, "--review-due"))
+    tech = attest_ethics(ws, technology_id, attestation, actor=who)
     _output(tech, format, f"technology {tech.id}: ethics policy {policy_version} attested; "
             f"next review due {attestation.next_review_due}")
 
@@ -332,9 +335,10 @@ def security_review_cmd(
     from cxpm.technology.store import record_security_review
 
     who = actor_name(actor)
-    review = model_from_user(SecurityReview, reviewed_on=_date(on, "--date") or date.today(),
-                      result=result, reviewer=reviewer or who, notes=notes)
-    tech = record_security_review(workspace_from(workspace), technology_id, review,
+    ws = workspace_from(workspace)
+    review = model_from_user(SecurityReview, reviewed_on=_date(on, "--date") or ws.today(),
+                             result=result, reviewer=reviewer or who, notes=notes)
+    tech = record_security_review(ws, technology_id, review,
                                   actor=who)
     _output(tech, format, f"technology {tech.id}: data-security review {result}")
 

@@ -112,7 +112,7 @@ def change_technology(workspace: Workspace, technology_id: str, change: Technolo
     """Apply `change` and add it to the change log (audited). A change of kind, vendor,
     model, version or channels, or one described without changing a field (new content,
     retraining), is material: the technology must be verified again."""
-    changed_on = change.changed_on or today or date.today()
+    changed_on = change.changed_on or today or workspace.today()
     with Session(workspace.app_db) as session:
         row = _load(session, technology_id)
         before_view = _audit_view(row)
@@ -186,7 +186,7 @@ def record_verification(workspace: Workspace, technology_id: str,
         row = _load(session, technology_id)
         record = TechnologyVerification(
             number=max((v.number for v in row.verifications), default=0) + 1,
-            verified_on=verified_on or date.today(), method=outcome.method,
+            verified_on=verified_on or workspace.today(), method=outcome.method,
             verified_version=version if version is not None else row.version,
             result=outcome.result, verifier=verifier,
             details={**outcome.details, "reason": outcome.reason}, recorded_at=utc_now())

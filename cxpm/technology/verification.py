@@ -142,7 +142,7 @@ def verify_technology(workspace: Workspace, technology_id: str,
     """Compute a verification (qa_form or test_set, by the request's type) and record it,
     pass or fail, for `version` (default: the current version)."""
     technology = get_technology(workspace, technology_id)
-    if verified_on is not None and verified_on > date.today():
+    if verified_on is not None and verified_on > workspace.today():
         raise CxpmError(f"the verification date {verified_on} is in the future")
     outcome = (verify_by_qa_form(workspace, technology, request)
                if isinstance(request, QaFormRequest) else verify_by_test_set(request))

@@ -43,4 +43,4 @@ def find_overdue(actions: Iterable[ActionInfo], today: date) -> list[OverdueActi
 
 
 def overdue_actions(workspace: Workspace, *, today: date | None = None) -> list[OverdueAction]:
-    return find_overdue(list_actions(workspace), today or date.today())
+    return find_overdue(list_actions(workspace), today or workspace.today())

@@ -152,7 +152,7 @@ def update_action(workspace: Workspace, action_id: int, change: ActionUpdate, *,
                   today: date | None = None) -> ActionInfo:
     """Apply `change` (fields first, then the state change) in one audited step; an illegal
     change saves nothing."""
-    today = today or date.today()
+    today = today or workspace.today()
     with Session(workspace.app_db) as session:
         row = _load(session, action_id)
         before = _audit_view(row)

@@ -60,7 +60,7 @@ def _list_page(request: Request, principal: Principal, state: WebState, *,
                   can_write=has_permission(principal.role, "actions:write"),
                   metrics=[(m, catalog.get(m).title) for m in catalog.ids()],
                   scope_choices=SCOPE_CHOICES, forced_scope=scope_filter(principal),
-                  closed=CLOSED_STATES, states=STATES, today=date.today())
+                  closed=CLOSED_STATES, states=STATES, today=state.workspace.today())
 
 
 @router.get("/actions", response_class=HTMLResponse)
@@ -110,19 +110,20 @@ def create_action_page(
     return RedirectResponse(f"/actions/{action.id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
-def _detail_page(request: Request, principal: Principal, action: ActionInfo, *,
-                 error: str | None = None, status_code: int = 200) -> HTMLResponse:
+def _detail_page(request: Request, principal: Principal, state: WebState, action: ActionInfo,
+                 *, error: str | None = None, status_code: int = 200) -> HTMLResponse:
     return render(request, "action.html", principal, status_code=status_code, action=action,
                   next_states=allowed_next(action.state), error=error,
                   can_write=has_permission(principal.role, "actions:write"),
-                  closed=CLOSED_STATES, today=date.today())
+                  closed=CLOSED_STATES, today=state.workspace.today())
 
 
 @router.get("/actions/{action_id}", response_class=HTMLResponse)
 def action_page(request: Request, action_id: int,
                 principal: Annotated[Principal, Depends(page_require("actions:read"))],
                 state: Annotated[WebState, Depends(web_state)]) -> HTMLResponse:
-    return _detail_page(request, principal, _visible_action(state, principal, action_id))
+    return _detail_page(request, principal, state,
+                        _visible_action(state, principal, action_id))
 
 
 @router.post("/actions/{action_id}/transition", dependencies=[Depends(csrf_checked)])
@@ -154,6 +155,6 @@ def transition_page(
                               verification=verification, note=note.strip() or None)
         update_action(state.workspace, action_id, change, actor=principal.username)
     except CxpmError as exc:
-        return _detail_page(request, principal, action, error=str(exc),
+        return _detail_page(request, principal, state, action, error=str(exc),
                             status_code=status.HTTP_400_BAD_REQUEST)
     return RedirectResponse(f"/actions/{action_id}", status_code=status.HTTP_303_SEE_OTHER)

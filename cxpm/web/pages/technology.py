@@ -109,7 +109,7 @@ def _choices() -> dict[str, Any]:
 def _list_page(request: Request, principal: Principal, state: WebState, *, flagged: bool,
                error: str | None = None, form: dict[str, Any] | None = None,
                status_code: int = 200) -> HTMLResponse:
-    today = date.today()
+    today = state.workspace.today()
     scope_note = out_of_scope(principal)
     rows = [] if scope_note else [(t, technology_flags(t, today), current_verification(t))
                                   for t in list_technologies(state.workspace)]
@@ -158,7 +158,7 @@ def add_technology_page(
 def _detail_page(request: Request, principal: Principal, state: WebState, tech: TechnologyInfo,
                  *, failed: str | None = None, error: str | None = None,
                  form: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
-    today = date.today()
+    today = state.workspace.today()
     current = current_verification(tech)
     return render(request, "technology_detail.html", principal, status_code=status_code,
                   tech=tech, flags=technology_flags(tech, today), today=today,
@@ -222,7 +222,7 @@ def attest_page(
         attestation = model_from_user(
             EthicsAttestation, policy_version=policy_version.strip(),
             attested_by=attested_by.strip() or principal.username,
-            attested_on=_date(attested_on, "attestation date") or date.today(),
+            attested_on=_date(attested_on, "attestation date") or state.workspace.today(),
             next_review_due=_date(review_due, "next review due"))
         attest_ethics(state.workspace, technology_id, attestation, actor=principal.username)
     except CxpmError as exc:
@@ -242,7 +242,7 @@ def security_review_page(
             "reviewed_on": reviewed_on}
     try:
         review = model_from_user(SecurityReview, result=result,
-                          reviewed_on=_date(reviewed_on, "review date") or date.today(),
+                          reviewed_on=_date(reviewed_on, "review date") or state.workspace.today(),
                           reviewer=reviewer.strip() or principal.username,
                           notes=_text(notes))
         record_security_review(state.workspace, technology_id, review,
