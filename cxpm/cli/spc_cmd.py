@@ -25,9 +25,11 @@ if TYPE_CHECKING:
 class Chart(StrEnum):
     xmr = "xmr"
     p = "p"
+    laney_p = "laney-p"
 
 
-CHART_NAMES = {"xmr": "XmR", "p": "p"}
+CHART_NAMES = {"xmr": "XmR", "p": "p", "laney-p": "Laney p′"}
+PROPORTION_CHARTS = ("p", "laney-p")
 
 
 def spc_cmd(
@@ -37,10 +39,12 @@ def spc_cmd(
     chart: Annotated[Chart, typer.Option(
         "--chart", case_sensitive=False,
         help="xmr: individuals and moving range; p: proportions (values 0..1) with a "
-        "denominator per period.")],
+        "denominator per period; laney-p: Laney p′, a p-chart whose limits are widened by "
+        "sigma_z for busy series that vary more than a binomial (when a p-chart flags "
+        "nearly every point).")],
     baseline: Annotated[int | None, typer.Option(
-        "--baseline", help="Compute the centre and limits from the first N points only "
-        "(default: all points).")] = None,
+        "--baseline", help="Compute the centre and limits (and laney-p's sigma_z) from the "
+        "first N points only (default: all points).")] = None,
     format: FormatOption = SummaryFormat.table,
 ) -> None:
     """Control chart of a series: centre, limits and the rule signals of every point
@@ -53,7 +57,7 @@ def spc_cmd(
     if format is SummaryFormat.json:
         print_json(result.contract())
         return
-    unit = "ratio" if result.chart == "p" else None
+    unit = "ratio" if result.chart in PROPORTION_CHARTS else None
     rows = [{"period": p.period, "value": p.value, "lcl": p.lcl, "ucl": p.ucl,
              "signals": Text(', '.join(p.signals), style="red") if p.signals else ""}
             for p in result.points]
@@ -63,13 +67,15 @@ def spc_cmd(
 
 
 def _summary(result: ControlChart) -> str:
-    unit = "ratio" if result.chart == "p" else None
+    unit = "ratio" if result.chart in PROPORTION_CHARTS else None
     points = len(result.points)
     limits = ("all points" if result.baseline == points
               else f"the first {result.baseline} of {points} points")
     flagged = [p for p in result.points if p.signals]
     spread = ("" if result.moving_range is None
               else f", average moving range {format_value(result.moving_range.center)}")
+    if result.sigma_z is not None:
+        spread += f", sigma_z {format_value(result.sigma_z)} (p-chart limits × sigma_z)"
     line = (f"{CHART_NAMES[result.chart]} chart: centre {format_value(result.center, unit)}"
             f"{spread}, limits from {limits}; ")
     if not flagged:

@@ -53,6 +53,9 @@ class ParamFamily:
 
 
 _THRESHOLD = "service_level.threshold_s"
+# The chart kinds of cxpm.review.spc for proportions (not imported: metrics stay independent
+# of the review package).
+PROPORTION_CHARTS = ("p", "laney-p")
 
 PARAM_SPECS: tuple[ParamSpec, ...] = (
     ParamSpec(_THRESHOLD, 20, "Service-level threshold T in seconds for every contact whose "
@@ -85,6 +88,10 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
     ParamSpec("scorecard.consistency_required", 3, "Scorecard: months (of the last "
               "scorecard.consistency_periods) in which the target must be met to count as "
               "consistent", minimum=1),
+    ParamSpec("review.proportion_chart", "p", "Review: control chart of the proportion "
+              "metrics (those charted as p-charts): p, or laney-p (Laney p′: the p-chart's "
+              "limits widened by sigma_z for busy operations whose rates vary more than a "
+              "binomial; docs/spc.md)", choices=PROPORTION_CHARTS),
     ParamSpec("actions.verify_periods", 3, "Corrective actions: complete months after the "
               "implementation date in which the metric must meet its target and stay in "
               "control before the fix counts as effective", minimum=1),

@@ -46,7 +46,7 @@ class MetricChart(BaseModel):
     dimensions: dict[str, Any]
     reason: ChartReason  # why it is in the report: the finding that put it there
     grain: str
-    chart: Literal["p", "xmr"]
+    chart: Literal["p", "laney-p", "xmr"]
     center: float
     target: float | None  # the month's target, drawn beside the limits
     points: list[ChartPoint]
@@ -136,7 +136,7 @@ def chart_series(tables: Mapping[str, ir.Table], catalog: Catalog, review: Revie
         key = _key(finding.metric, finding.dimensions, review.by)
         definition = catalog.get(finding.metric)
         try:
-            chart = series_chart(definition, series.get(key, []))
+            chart = series_chart(definition, series.get(key, []), params)
         except CxpmError as exc:
             problems.append(ChartProblem(metric=finding.metric,
                                          dimensions=finding.dimensions, reason=str(exc)))

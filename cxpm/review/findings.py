@@ -52,7 +52,7 @@ class Finding(BaseModel):
     volume: float | None  # the metric's denominator (contacts, evaluations…); the value
     impact: float | None  # volume × |gap|; the ranking key
     signals: list[str]  # rule ids of a signal; the reasons of a technology finding
-    chart: str | None  # p or xmr for signals
+    chart: str | None  # p, laney-p (review.proportion_chart) or xmr for signals
 
 
 class Review(BaseModel):
@@ -189,20 +189,24 @@ def complete_series(records: Sequence[dict[str, Any]], by: Sequence[str], grain:
     return series
 
 
-def series_chart(definition: MetricDefinition,
-                 points: Sequence[dict[str, Any]]) -> ControlChart:
+def series_chart(definition: MetricDefinition, points: Sequence[dict[str, Any]],
+                 params: Mapping[str, Any] | None = None) -> ControlChart:
     """The control chart of one metric's series: p-chart or XmR (`chart_kind`), limits from
-    all points."""
+    all points. With the parameter review.proportion_chart = "laney-p" in `params`, the
+    proportions get a Laney p′ chart instead of a p-chart."""
     kind = chart_kind(definition)
+    if kind == "p":
+        kind = (params or {}).get("review.proportion_chart", "p")
     return control_chart([r["period_start"] for r in points], [r["value"] for r in points],
                          chart=kind,
-                         denominators=[r["denominator"] for r in points] if kind == "p"
+                         denominators=[r["denominator"] for r in points] if kind != "xmr"
                          else None)
 
 
 def _signal_findings(records: list[dict[str, Any]], catalog: Catalog, by: Sequence[str],
                      month: date, grain: str, window: tuple[date, date, date],
-                     contacts: Mapping[tuple, float]) -> list[Finding]:
+                     contacts: Mapping[tuple, float],
+                     params: Mapping[str, Any]) -> list[Finding]:
     """Signals on points of complete periods (`chart_window`) that start in `month`."""
     first, last = month, month_end(month)
     findings = []
@@ -210,7 +214,7 @@ def _signal_findings(records: list[dict[str, Any]], catalog: Catalog, by: Sequen
         if len(points) < 3:
             continue
         definition = catalog.get(metric)
-        chart = series_chart(definition, points)
+        chart = series_chart(definition, points, params)
         for record, point in zip(points, chart.points, strict=True):
             start = datetime.fromisoformat(record["period_start"]).date()
             if not point.signals or not first <= start <= last:
@@ -285,7 +289,7 @@ def build_review(tables: Mapping[str, ir.Table], catalog: Catalog, *,
     monthly_contacts = _contact_volume(tables, by, "all", current, last, params, catalog)
     fine_contacts = _contact_volume(tables, by, grain, history_start, last, params, catalog)
     findings = _target_findings(card, volumes, monthly_contacts, by, catalog) + _signal_findings(
-        fine, catalog, by, current, grain, window, fine_contacts)
+        fine, catalog, by, current, grain, window, fine_contacts, params)
     findings.sort(key=lambda f: (f.impact is None, -(f.impact or 0), f.metric))
     findings += technology_findings(technologies, current.isoformat()[:7],
                                     today or date.today())

@@ -1,4 +1,5 @@
-"""Control charts for a plain series: XmR (individuals and moving range) and p-charts.
+"""Control charts for a plain series: XmR (individuals and moving range), p-charts and Laney
+p′ charts (p-charts widened for overdispersion).
 
 `control_chart` computes the centre line, per-point limits and the Western Electric and trend
 signals (cxpm.review.spc_rules); `read_series_csv` reads the plain-file contract (columns
@@ -22,14 +23,17 @@ from cxpm.errors import CxpmError
 from cxpm.files import read_user_text
 from cxpm.review.spc_rules import find_signals
 
-ChartKind = Literal["xmr", "p"]
-CHART_KINDS: tuple[str, ...] = ("xmr", "p")
+ChartKind = Literal["xmr", "p", "laney-p"]
+CHART_KINDS: tuple[str, ...] = ("xmr", "p", "laney-p")
+PROPORTION_CHARTS: tuple[str, ...] = ("p", "laney-p")
 
 # Constants for moving ranges of two consecutive points: 2.66 = 3 / d2 with d2 = 1.128, and
 # 3.267 = D4. The individuals sigma is taken as a third of the 2.66 MR-bar limit distance so
 # that the rule zones and the limits agree to the last digit.
 XMR_LIMIT_FACTOR = 2.66
 MR_UCL_FACTOR = 3.267
+# d2 for ranges of two: Laney's σ_z is the average moving range of the z-scores over d2.
+D2 = 1.128
 
 REQUIRED_COLUMNS = ("period", "value")
 DENOMINATOR_COLUMN = "denominator"
@@ -58,12 +62,17 @@ class ControlChart(BaseModel):
     baseline: int
     """How many leading points the centre and limits were computed from."""
     moving_range: MovingRangeChart | None = None
+    sigma_z: float | None = None
+    """Laney p′ only: the spread of the points' z-scores; the p-chart limits are widened
+    (σ_z > 1) or narrowed (σ_z < 1) by this factor."""
 
     def contract(self) -> dict[str, Any]:
-        """The JSON contract: chart, center, points, baseline, plus moving_range for XmR."""
+        """The JSON contract: chart, center, points, baseline, plus moving_range for XmR and
+        sigma_z for Laney p′."""
         data = self.model_dump()
-        if data["moving_range"] is None:
-            del data["moving_range"]
+        for optional in ("moving_range", "sigma_z"):
+            if data[optional] is None:
+                del data[optional]
         return data
 
 
@@ -117,10 +126,13 @@ def _xmr(periods: list[str], values: list[float], limit_count: int) -> ControlCh
                                                       values=ranges))
 
 
-def _p(periods: list[str], values: list[float], denominators: Sequence[Any] | None,
-       limit_count: int) -> ControlChart:
+def _proportion_sizes(periods: list[str], values: list[float],
+                      denominators: Sequence[Any] | None, chart_name: str) -> list[float]:
+    """The denominators of a proportion chart, checked, with every value checked to be a
+    proportion."""
     if denominators is None:
-        raise CxpmError("a p-chart needs a denominator for every point (column denominator)")
+        raise CxpmError(f"a {chart_name} needs a denominator for every point "
+                        f"(column denominator)")
     if len(denominators) != len(values):
         raise CxpmError(f"{len(denominators)} denominators for {len(values)} values")
     sizes: list[float] = []
@@ -135,14 +147,58 @@ def _p(periods: list[str], values: list[float], denominators: Sequence[Any] | No
             raise CxpmError(f"value for period {period!r} is a proportion and must be between "
                             f"0 and 1, got {value!r}")
         sizes.append(size)
-    center = (sum(v * n for v, n in zip(values[:limit_count], sizes[:limit_count], strict=True))
-              / sum(sizes[:limit_count]))
-    sigmas = [math.sqrt(center * (1 - center) / n) for n in sizes]
+    return sizes
+
+
+def _pooled_proportion(values: list[float], sizes: list[float]) -> float:
+    return sum(v * n for v, n in zip(values, sizes, strict=True)) / sum(sizes)
+
+
+def _proportion_chart(chart: ChartKind, periods: list[str], values: list[float],
+                      center: float, sigmas: list[float], limit_count: int,
+                      sigma_z: float | None = None) -> ControlChart:
+    """Limits centre ± 3σ_i clipped to [0, 1], and the rules against the per-point σ_i."""
     signals = find_signals(values, center, sigmas)
     points = [ChartPoint(period=p, value=v, ucl=min(1.0, center + 3 * s),
                          lcl=max(0.0, center - 3 * s), signals=sig)
               for p, v, s, sig in zip(periods, values, sigmas, signals, strict=True)]
-    return ControlChart(chart="p", center=center, points=points, baseline=limit_count)
+    return ControlChart(chart=chart, center=center, points=points, baseline=limit_count,
+                        sigma_z=sigma_z)
+
+
+def _p(periods: list[str], values: list[float], denominators: Sequence[Any] | None,
+       limit_count: int) -> ControlChart:
+    sizes = _proportion_sizes(periods, values, denominators, "p-chart")
+    center = _pooled_proportion(values[:limit_count], sizes[:limit_count])
+    sigmas = [math.sqrt(center * (1 - center) / n) for n in sizes]
+    return _proportion_chart("p", periods, values, center, sigmas, limit_count)
+
+
+def laney_sigma_z(values: Sequence[float], sizes: Sequence[float], center: float) -> float:
+    """Laney's σ_z: the average moving range of the z-scores z_i = (p_i − p̄) / σ_pi, over
+    1.128. Needs at least two points. When p̄ is 0 or 1 every binomial σ_pi is 0 and every
+    limit-setting point equals p̄, so each z is taken as 0 (on the centre line); so is the z
+    of any point whose σ_pi underflows to 0."""
+    if len(values) < 2 or len(sizes) != len(values):
+        raise CxpmError(f"sigma_z needs at least 2 points with a denominator each, got "
+                        f"{len(values)} values and {len(sizes)} denominators")
+    sigmas = [math.sqrt(center * (1 - center) / n) for n in sizes]
+    scores = [(v - center) / sigma if sigma > 0 else 0.0
+              for v, sigma in zip(values, sigmas, strict=True)]
+    ranges = [abs(b - a) for a, b in pairwise(scores)]
+    return sum(ranges) / len(ranges) / D2
+
+
+def _laney_p(periods: list[str], values: list[float], denominators: Sequence[Any] | None,
+             limit_count: int) -> ControlChart:
+    sizes = _proportion_sizes(periods, values, denominators, "laney-p chart")
+    center = _pooled_proportion(values[:limit_count], sizes[:limit_count])
+    sigma_z = laney_sigma_z(values[:limit_count], sizes[:limit_count], center)
+    # σ_i of the p′ chart is the binomial σ_pi scaled by σ_z: the rule zones (1σ, 2σ) are
+    # then zones of the z-scores in units of σ_z, as Laney's chart of z would draw them.
+    sigmas = [math.sqrt(center * (1 - center) / n) * sigma_z for n in sizes]
+    return _proportion_chart("laney-p", periods, values, center, sigmas, limit_count,
+                             sigma_z=sigma_z)
 
 
 def control_chart(periods: Sequence[Any], values: Sequence[Any], *, chart: ChartKind,
@@ -152,20 +208,25 @@ def control_chart(periods: Sequence[Any], values: Sequence[Any], *, chart: Chart
 
     chart "xmr": individuals with limits centre ± 2.66 × average moving range; denominators are
     not used. chart "p": proportions (0..1) with limits from each point's denominator.
-    The centre and limits come from all points, or from the first `baseline` points; the
-    rules are applied to every point against those limits."""
+    chart "laney-p": the p-chart's limits widened (or narrowed) by σ_z, the spread of the
+    points' z-scores (Laney p′, for overdispersed proportions such as busy queues).
+    The centre and limits (and σ_z) come from all points, or from the first `baseline`
+    points; the rules are applied to every point against those limits."""
     if chart not in CHART_KINDS:
         raise CxpmError(f"unknown chart {chart!r} (expected one of {', '.join(CHART_KINDS)})")
     labels = _check_periods(periods)
     if len(values) != len(labels):
         raise CxpmError(f"{len(values)} values for {len(labels)} periods")
     numbers = [_number(v, "value", p) for p, v in zip(labels, values, strict=True)]
-    minimum = 2 if chart == "xmr" else 1
+    # XmR and Laney p′ need one moving range; a p-chart's limits come from one point
+    minimum = 1 if chart == "p" else 2
     if len(numbers) < minimum:
         raise CxpmError(f"a {chart} chart needs at least {minimum} points, got {len(numbers)}")
     limit_count = _limit_count(baseline, len(numbers), minimum, chart)
     if chart == "xmr":
         return _xmr(labels, numbers, limit_count)
+    if chart == "laney-p":
+        return _laney_p(labels, numbers, denominators, limit_count)
     return _p(labels, numbers, denominators, limit_count)
 
 
@@ -186,7 +247,8 @@ def read_series_csv(path: Path) -> tuple[list[str], list[float], list[float | No
     """(periods, values, denominators) from a CSV with header period,value[,denominator].
 
     Rows stay in file order. Denominators are None when the column is absent; an empty
-    denominator cell is None (only a p-chart needs it, and reports which period lacks it)."""
+    denominator cell is None (only the proportion charts need it, and name the period that
+    lacks one)."""
     path = Path(path)
     periods: list[str] = []
     values: list[float] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from cxpm.metrics.engine import compute, to_records
-from cxpm.reports.monthly import MonthlyReport, action_rows
+from cxpm.reports.monthly import MonthlyReport, action_rows, monthly_report
 
 from . import operation
 from .conftest import TODAY
@@ -90,3 +90,17 @@ def test_closed_actions_are_left_out(report: MonthlyReport, report_ws) -> None:
     rows = action_rows([closed, on_time], TODAY, report_ws.metric_catalog())
     assert [(row.action.id, row.metric_title) for row in rows] == [
         (on_time.id, "Abandonment rate")]
+
+
+def test_laney_charts_when_the_review_uses_them(report_ws) -> None:
+    """With review.proportion_chart = laney-p the report draws the charts the review judged
+    its signals on: every proportion chart is a p′ chart and each charted signal is on it."""
+    laney = monthly_report(report_ws, period="2026-04", today=TODAY,
+                           param_overrides=["review.proportion_chart=laney-p"])
+    kinds = {c.chart for c in laney.charts}
+    assert "laney-p" in kinds and "p" not in kinds
+    signals = [f for f in laney.review.findings if f.kind == "signal"]
+    for chart in laney.charts:
+        for finding in (f for f in signals if f.metric == chart.metric):
+            point = next(p for p in chart.points if p.period == finding.period)
+            assert point.signals == finding.signals

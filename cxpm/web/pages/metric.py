@@ -93,7 +93,7 @@ def metric_page(request: Request, metric_id: str, query: Annotated[MetricQuery, 
                  if split else series)
         charts = {"trend": trend_spec(trend, definition.unit, query.by if split else None)}
         try:
-            chart = series_chart(definition, series)
+            chart = series_chart(definition, series, ws.metric_params())
             charts["control"] = control_chart_spec(MetricChart(
                 metric=metric_id, title=definition.title, family=definition.family,
                 unit=definition.unit, direction=definition.direction, dimensions={},
