@@ -5,14 +5,25 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Literal
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
+import pyarrow as pa
 from pydantic import BaseModel
 
 from cxpm.errors import CxpmError
-from cxpm.journeys.stitch import StitchParams, customer_initiated, stitch_steps, summarise_journeys
+from cxpm.journeys.stitch import (
+    StitchParams,
+    chunk_key,
+    customer_initiated,
+    find_roots,
+    keyed_roots,
+    stitch_steps,
+    summarise_journeys,
+)
 from cxpm.journeys.tables import (
     JOURNEYS_SCHEMA,
     JOURNEYS_TABLE,
@@ -29,7 +40,10 @@ PARAMS_KEY = "journeys.params"
 # Tables whose new batches change journeys: contacts (membership), surveys (resolved).
 INPUT_TABLES = ("contacts", "surveys")
 _AFFECTED = "journeys_affected"
+_SLICE = "journey_steps_slice"
 _STAGES = 4
+# A full build stitches about this many contacts at a time (see _write_full).
+CHUNK_ROWS = 500_000
 
 
 class JourneyBuildSummary(BaseModel):
@@ -47,16 +61,19 @@ class JourneyBuildSummary(BaseModel):
 
 
 def build_journeys(workspace: Workspace, *, full: bool = False,
-                   progress: Progress | None = None) -> JourneyBuildSummary:
+                   progress: Progress | None = None,
+                   chunk_rows: int = CHUNK_ROWS) -> JourneyBuildSummary:
     """Write journeys and journey_steps. Incremental unless `full`, the tables are missing
     or the window parameters changed since the last build. progress(done, total) is called
     after each stage."""
     params = StitchParams.from_params(workspace.metric_params())
-    return build_in_warehouse(workspace.warehouse, params, full=full, progress=progress)
+    return build_in_warehouse(workspace.warehouse, params, full=full, progress=progress,
+                              chunk_rows=chunk_rows)
 
 
 def build_in_warehouse(warehouse: Warehouse, params: StitchParams, *, full: bool = False,
-                       progress: Progress | None = None) -> JourneyBuildSummary:
+                       progress: Progress | None = None,
+                       chunk_rows: int = CHUNK_ROWS) -> JourneyBuildSummary:
     started = time.perf_counter()
     con = warehouse.con
     report = progress or (lambda done, total: None)
@@ -82,20 +99,20 @@ def build_in_warehouse(warehouse: Warehouse, params: StitchParams, *, full: bool
             if name not in existing:
                 con.create_table(name, schema=schema)
         if why_full is not None:
-            rows = contacts
             customers = _count(contacts.filter(contacts.customer_id.notnull())
                                .select("customer_id").distinct())
             _clear(warehouse)
+            report(2, _STAGES)
+            _write_full(warehouse, contacts, surveys, params, built_at, chunk_rows)
+            report(3, _STAGES)
         else:
             rows, customers = _incremental_scope(warehouse, contacts, surveys, new)
-        report(2, _STAGES)
-        steps = stitch_steps(contacts, rows, params).mutate(built_at=ibis.literal(built_at))
-        con.insert(STEPS_TABLE, steps.select(*STEPS_SCHEMA.names))
-        report(3, _STAGES)
-        stored = con.table(STEPS_TABLE)
-        fresh = stored.filter(stored.built_at == built_at)
-        journeys = summarise_journeys(fresh, surveys).mutate(built_at=ibis.literal(built_at))
-        con.insert(JOURNEYS_TABLE, journeys.select(*JOURNEYS_SCHEMA.names))
+            report(2, _STAGES)
+            _write_steps(warehouse, stitch_steps(contacts, rows, params), built_at)
+            report(3, _STAGES)
+            stored = con.table(STEPS_TABLE)
+            _write_journeys(warehouse, stored.filter(stored.built_at == built_at), surveys,
+                            built_at)
         meta[BATCHES_KEY] = json.dumps(sorted(done_batches | {
             b for ids in all_batches.values() for b in ids}))
         meta[PARAMS_KEY] = _params_text(params)
@@ -183,6 +200,81 @@ def _count(table: ir.Table) -> int:
 def _clear(warehouse: Warehouse) -> None:
     for name in (JOURNEYS_TABLE, STEPS_TABLE):
         warehouse.con.truncate_table(name)
+
+
+def _write_steps(warehouse: Warehouse, steps: ir.Table, built_at: object,
+                 into: str = STEPS_TABLE) -> None:
+    steps = steps.mutate(built_at=ibis.literal(built_at))
+    warehouse.con.insert(into, steps.select(*STEPS_SCHEMA.names))
+
+
+def _write_journeys(warehouse: Warehouse, steps: ir.Table, surveys: ir.Table,
+                    built_at: object) -> None:
+    journeys = summarise_journeys(steps, surveys).mutate(built_at=ibis.literal(built_at))
+    warehouse.con.insert(JOURNEYS_TABLE, journeys.select(*JOURNEYS_SCHEMA.names))
+
+
+def _write_full(warehouse: Warehouse, contacts: ir.Table, surveys: ir.Table,
+                params: StitchParams, built_at: object, chunk_rows: int) -> None:
+    """Stitch and write every journey, one slice of customers at a time (about `chunk_rows`
+    contacts each), so the database's working memory is that of one slice, not of all the
+    contacts. Stitching is per customer (chunk_key of the journey's root), so slices are
+    independent and their union is exactly the unsliced result. Roots are found once.
+    Up to chunk_rows contacts are written in one piece, straight from the stitching."""
+    con = warehouse.con
+    bounds = _chunk_bounds(con, contacts, chunk_rows)
+    if len(bounds) == 1:
+        _write_steps(warehouse, stitch_steps(contacts, contacts, params), built_at)
+        stored = con.table(STEPS_TABLE)
+        _write_journeys(warehouse, stored.filter(stored.built_at == built_at), surveys,
+                        built_at)
+        return
+    segments = contacts.filter(contacts.parent_contact_id.notnull())
+    roots = ibis.memtable(keyed_roots(contacts, find_roots(contacts, segments)))
+    for low, high in bounds:
+        members = roots.filter(_in_range(roots.__key, low, high))
+        rows = contacts.filter(
+            (contacts.parent_contact_id.isnull() & _in_range(chunk_key(contacts), low, high))
+            | contacts.contact_id.isin(members.__rid))
+        # The slice's steps go to a temporary table first: the journeys are summarised from
+        # it rather than from journey_steps, whose growing content would otherwise be read
+        # back (and held in memory) once per slice.
+        con.drop_table(_SLICE, force=True)
+        con.create_table(_SLICE, schema=STEPS_SCHEMA, temp=True)
+        _write_steps(warehouse, stitch_steps(contacts, rows, params, roots=roots), built_at,
+                     into=_SLICE)
+        sliced = con.table(_SLICE)
+        con.insert(STEPS_TABLE, sliced)
+        _write_journeys(warehouse, sliced, surveys, built_at)
+        con.drop_table(_SLICE)
+
+
+def _in_range(key: ir.StringValue, low: str | None, high: str | None) -> ir.BooleanValue:
+    keep = ibis.literal(True)
+    if low is not None:
+        keep &= key >= low
+    if high is not None:
+        keep &= key < high
+    return keep
+
+
+def _chunk_bounds(con: ibis.BaseBackend, contacts: ir.Table,
+                  chunk_rows: int) -> list[tuple[str | None, str | None]]:
+    """Ranges [low, high) of chunk_key splitting the contacts without a parent (the roots
+    of nearly every journey) into slices of about chunk_rows; None = unbounded."""
+    if chunk_rows < 1:
+        raise ValueError("chunk_rows must be at least 1")
+    tops = contacts.filter(contacts.parent_contact_id.isnull())
+    if _count(tops) <= chunk_rows:
+        return [(None, None)]
+    keys = con.to_pyarrow(tops.group_by(__key=chunk_key(tops)).aggregate(__n=tops.count())
+                          .order_by("__key"))
+    sizes = keys["__n"].to_numpy()
+    # Slice of each key: how many rows come before it, in whole chunks.
+    slices = (np.cumsum(sizes) - sizes) // chunk_rows
+    starts = np.flatnonzero(np.diff(slices) > 0) + 1
+    edges: list[str | None] = [None, *keys["__key"].take(pa.array(starts)).to_pylist(), None]
+    return list(pairwise(edges))
 
 
 def _incremental_scope(warehouse: Warehouse, contacts: ir.Table, surveys: ir.Table,

@@ -100,14 +100,34 @@ def sequence_customer_initiated(rows: ir.Table, params: StitchParams) -> ir.Tabl
     return rows.drop("__arr_s", "__prev_s", "__run")
 
 
+def chunk_key(rows: ir.Table) -> ir.StringValue:
+    """What a full build is sliced by: the customer, or the contact itself when the customer
+    is unknown. Taken from a journey's root (or first) contact, it puts every journey of one
+    customer in one slice."""
+    return ibis.coalesce(rows.customer_id, rows.contact_id)
+
+
+def keyed_roots(contacts: ir.Table, roots: pa.Table) -> pa.Table:
+    """`roots` (from find_roots) with __key, the chunk_key of each root contact."""
+    con = _backend(contacts)
+    found = ibis.memtable(roots)
+    owners = contacts.select(__oid=contacts.contact_id, __key=chunk_key(contacts))
+    joined = found.join(owners, found.__root == owners.__oid)
+    return con.to_pyarrow(joined.select("__rid", "__root", "__key"))
+
+
 def stitch_steps(contacts: ir.Table, rows: ir.Table, params: StitchParams,
-                 max_levels: int = MAX_LEVELS) -> ir.Table:
+                 max_levels: int = MAX_LEVELS, roots: ir.Table | None = None) -> ir.Table:
     """journey_steps rows (without built_at) for `rows`, a subset of `contacts` closed under
     journeys: every customer-initiated contact of its known customers and every segment of
-    its journeys. Roots are looked up in all of `contacts`; segments under an outbound root
-    belong to no journey."""
-    segments = rows.filter(rows.parent_contact_id.notnull())
-    roots = ibis.memtable(find_roots(contacts, segments, max_levels))
+    its journeys. Roots are looked up in all of `contacts` unless `roots` (columns __rid,
+    __root, covering at least the segments among `rows`) are given; segments under an
+    outbound root belong to no journey."""
+    if roots is None:
+        segments = rows.filter(rows.parent_contact_id.notnull())
+        roots = ibis.memtable(find_roots(contacts, segments, max_levels))
+    else:
+        roots = roots.select("__rid", "__root")
     ci = sequence_customer_initiated(rows.filter(customer_initiated(rows)), params)
     ci_ids = ci.select(__cid=ci.contact_id, __jid=ci.journey_id)
     with_root = rows.left_join(roots, rows.contact_id == roots.__rid)
