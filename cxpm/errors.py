@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -23,3 +24,14 @@ def model_from_user(schema: type[M], /, **values: Any) -> M:
         field = ".".join(str(part) for part in first["loc"]) or schema.__name__
         message = str(first["msg"]).removeprefix("Value error, ")
         raise CxpmError(f"{field}: {message}") from None
+
+
+def date_from_user(text: str | None, what: str) -> date | None:
+    """A YYYY-MM-DD a user typed (None when not given); else a one-line CxpmError naming
+    `what`."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise CxpmError(f"{what} expects YYYY-MM-DD, got {text!r}") from None

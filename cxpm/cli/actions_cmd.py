@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import BaseModel, ValidationError
 
 from cxpm.cli.common import (
     FormatOption,
@@ -19,7 +18,7 @@ from cxpm.cli.common import (
     workspace_from,
 )
 from cxpm.cli.qa_cmd import ActorOption, actor_name
-from cxpm.errors import CxpmError
+from cxpm.errors import CxpmError, date_from_user, model_from_user
 from cxpm.store.db import utc_now
 
 if TYPE_CHECKING:
@@ -30,31 +29,11 @@ actions_app = typer.Typer(help="Corrective actions: root cause, tasks, effective
                           no_args_is_help=True)
 
 FINDING_SEPARATOR = "=>"
-M = TypeVar("M", bound=BaseModel)
 
 IdArgument = Annotated[int, typer.Argument(metavar="ID", help="Action id (see list).")]
 TodayOption = Annotated[str | None, typer.Option(
     "--today", help="Take this day (YYYY-MM-DD) as today (default: today).",
     show_default=False)]
-
-
-def _checked(model: type[M], **values: Any) -> M:
-    """A model from command-line values; a bad value is a one-line error naming the field."""
-    try:
-        return model(**values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or model.__name__
-        raise CxpmError(f"{field}: {first['msg']}") from None
-
-
-def _date(text: str | None, what: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise CxpmError(f"{what} expects YYYY-MM-DD, got {text!r}") from None
 
 
 def _finding(text: str) -> Finding:
@@ -67,7 +46,7 @@ def _finding(text: str) -> Finding:
     if not answer.strip():
         raise CxpmError(f"--finding {text!r} has no answer (write 'WHY {FINDING_SEPARATOR} "
                         f"ANSWER' or the finding alone)")
-    return _checked(Finding, why=why.strip() or None, answer=answer.strip())
+    return model_from_user(Finding, why=why.strip() or None, answer=answer.strip())
 
 
 def _scope_text(scope: dict[str, str]) -> str:
@@ -152,9 +131,9 @@ def new_cmd(
 
     if origin not in ORIGINS:
         raise CxpmError(f"unknown origin {origin!r}; origins are {', '.join(ORIGINS)}")
-    spec = _checked(ActionSpec, title=title, metric=metric,
+    spec = model_from_user(ActionSpec, title=title, metric=metric,
                     scope=parse_scope(";".join(scope)), problem=problem, owner=owner,
-                    due_date=_date(due, "--due"), origin=origin, origin_ref=origin_ref)
+                    due_date=date_from_user(due, "--due"), origin=origin, origin_ref=origin_ref)
     action = create_action(workspace_from(workspace), spec, actor=actor_name(actor))
     if format is SummaryFormat.json:
         print_json(action.model_dump(mode="json"))
@@ -176,7 +155,7 @@ def list_cmd(
     from cxpm.review.actions.store import list_actions
 
     ws = workspace_from(workspace)
-    day = _date(today, "--today") or ws.today()
+    day = date_from_user(today, "--today") or ws.today()
     actions = list_actions(ws, state=state)
     if overdue:
         late = find_overdue(actions, day)
@@ -260,20 +239,21 @@ def update_cmd(
     if verification is not None and verification not in ("effective", "ineffective"):
         raise CxpmError(f"--verification is effective or ineffective, got {verification!r}")
     who = actor_name(actor)
-    change = _checked(
-        ActionUpdate, state=state, problem=problem, owner=owner, due_date=_date(due, "--due"),
+    change = model_from_user(
+        ActionUpdate, state=state, problem=problem, owner=owner,
+        due_date=date_from_user(due, "--due"),
         root_cause_method=root_cause_method,
         findings=[_finding(f) for f in finding] if finding else None,
         cause_category=cause_category,
-        add_tasks=[_checked(TaskSpec, description=add_task, owner=task_owner,
-                            due_date=_date(task_due, "--task-due"))] if add_task else [],
-        done_tasks=task_done, implemented_on=_date(implemented, "--implemented"),
+        add_tasks=[model_from_user(TaskSpec, description=add_task, owner=task_owner,
+                            due_date=date_from_user(task_due, "--task-due"))] if add_task else [],
+        done_tasks=task_done, implemented_on=date_from_user(implemented, "--implemented"),
         verification=Verification(
             result=verification, method="manual", verified_by=who, note=note,
             verified_at=utc_now()) if verification else None,
         note=note)
     action = update_action(workspace_from(workspace), action_id, change, actor=who,
-                           today=_date(today, "--today"))
+                           today=date_from_user(today, "--today"))
     if format is SummaryFormat.json:
         print_json(action.model_dump(mode="json"))
         return
@@ -299,7 +279,7 @@ def verify_cmd(
     from cxpm.review.actions.effectiveness import apply_check, verify
 
     ws = workspace_from(workspace)
-    check = verify(ws, action_id, periods=periods, today=_date(today, "--today"))
+    check = verify(ws, action_id, periods=periods, today=date_from_user(today, "--today"))
     applied = apply_check(ws, check, actor=actor_name(actor)) if apply else None
     if format is SummaryFormat.json:
         print_json({**check.model_dump(mode="json"),

@@ -21,7 +21,7 @@ from cxpm.cli.common import (
     workspace_from,
 )
 from cxpm.cli.qa_cmd import ActorOption, actor_name
-from cxpm.errors import CxpmError, model_from_user
+from cxpm.errors import CxpmError, date_from_user, model_from_user
 
 if TYPE_CHECKING:
     from cxpm.technology.model import TechnologyInfo
@@ -43,15 +43,6 @@ ChannelOption = Annotated[list[str], typer.Option(
 class Method(StrEnum):
     qa_form = "qa_form"
     test_set = "test_set"
-
-
-def _date(text: str | None, what: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise CxpmError(f"{what} expects YYYY-MM-DD, got {text!r}") from None
 
 
 def _summary(tech: TechnologyInfo, today: date) -> dict[str, Any]:
@@ -100,7 +91,7 @@ def add_cmd(
     spec = model_from_user(TechnologySpec, id=technology_id, name=name, kind=kind, owner=owner,
                     purpose=purpose, channels=channel, vendor=vendor, model=model,
                     version=version, agent_id=agent_id,
-                    live_from=_date(live_from, "--live-from"))
+                    live_from=date_from_user(live_from, "--live-from"))
     tech = add_technology(workspace_from(workspace), spec, actor=actor_name(actor))
     _output(tech, format, f"technology {tech.id} added ({tech.status})")
 
@@ -118,7 +109,7 @@ def list_cmd(
     from cxpm.technology.store import list_technologies
 
     ws = workspace_from(workspace)
-    day = _date(today, "--today") or ws.today()
+    day = date_from_user(today, "--today") or ws.today()
     techs = list_technologies(ws)
     if flagged:
         techs = [t for t in techs if technology_flags(t, day)]
@@ -144,7 +135,7 @@ def show_cmd(
     from cxpm.technology.store import get_technology
 
     ws = workspace_from(workspace)
-    day = _date(today, "--today") or ws.today()
+    day = date_from_user(today, "--today") or ws.today()
     tech = get_technology(ws, technology_id)
     flags = technology_flags(tech, day)
     if format is SummaryFormat.json:
@@ -228,7 +219,8 @@ def verify_cmd(
                                       ("min_accuracy", min_accuracy)) if v is not None}
         request: QaFormRequest | TestSetRequest = model_from_user(
             QaFormRequest, form=form, evaluation_ids=evaluation,
-            date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"), **optional)
+            date_from=date_from_user(date_from, "--from"),
+            date_to=date_from_user(date_to, "--to"), **optional)
     else:
         if cases is None or correct is None:
             raise CxpmError("--method test_set needs --cases and --correct")
@@ -240,7 +232,7 @@ def verify_cmd(
     who = actor_name(actor)
     tech = verify_technology(workspace_from(workspace), technology_id, request,
                              verifier=verifier or who, actor=who,
-                             verified_on=_date(on, "--date"), version=version)
+                             verified_on=date_from_user(on, "--date"), version=version)
     record = tech.verifications[-1]
     _output(tech, format, f"technology {tech.id} version {record.verified_version}: "
             f"verification {record.number} {record.result.upper()} — "
@@ -278,8 +270,8 @@ def change_cmd(
     change = model_from_user(TechnologyChange, description=description, version=version,
                       model=model, vendor=vendor, channels=channel or None, owner=owner,
                       purpose=purpose, name=name, agent_id=agent_id, status=status,
-                      live_from=_date(live_from, "--live-from"),
-                      changed_on=_date(on, "--date"))
+                      live_from=date_from_user(live_from, "--live-from"),
+                      changed_on=date_from_user(on, "--date"))
     tech = change_technology(workspace_from(workspace), technology_id, change,
                              actor=actor_name(actor))
     entry = tech.changes[-1]
@@ -310,8 +302,8 @@ def attest_cmd(
     ws = workspace_from(workspace)
     attestation = model_from_user(EthicsAttestation, policy_version=policy_version,
                                   attested_by=attested_by or who,
-                                  attested_on=_date(on, "--date") or ws.today(),
-                                  next_review_due=_date(review_due, "--review-due"))
+                                  attested_on=date_from_user(on, "--date") or ws.today(),
+                                  next_review_due=date_from_user(review_due, "--review-due"))
     tech = attest_ethics(ws, technology_id, attestation, actor=who)
     _output(tech, format, f"technology {tech.id}: ethics policy {policy_version} attested; "
             f"next review due {attestation.next_review_due}")
@@ -336,7 +328,7 @@ def security_review_cmd(
 
     who = actor_name(actor)
     ws = workspace_from(workspace)
-    review = model_from_user(SecurityReview, reviewed_on=_date(on, "--date") or ws.today(),
+    review = model_from_user(SecurityReview, reviewed_on=date_from_user(on, "--date") or ws.today(),
                              result=result, reviewer=reviewer or who, notes=notes)
     tech = record_security_review(ws, technology_id, review,
                                   actor=who)

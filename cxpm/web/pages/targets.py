@@ -17,9 +17,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
-from cxpm.errors import CxpmError
+from cxpm.errors import CxpmError, model_from_user
 from cxpm.targets.model import (
     TargetInfo,
     TargetSpec,
@@ -81,23 +80,20 @@ def _text(text: str) -> str | None:
 def spec_from_form(metric: str, scope: dict[str, str], valid_from: str,
                    form: dict[str, str]) -> TargetSpec:
     """A target from the form's text, parsed as `cxpm targets set` parses its options."""
-    try:
-        return TargetSpec(
-            metric=metric, scope=scope,
-            valid_from=parse_month_or_date(valid_from or "1970-01", "from"),
-            valid_to=parse_month_or_date(form["valid_to"], "to") if form["valid_to"].strip()
-            else None,
-            value=_number(form["value"], "target value", required=True),
-            warning=_number(form["warning"], "warning"),
-            benchmark_source=_text(form["benchmark_source"]),
-            benchmark_date=parse_month_or_date(form["benchmark_date"], "benchmark date")
-            if form["benchmark_date"].strip() else None,
-            benchmark_statistic=_text(form["benchmark_statistic"]),
-            benchmark_value=_number(form["benchmark_value"], "benchmark value"),
-            owner=_text(form["owner"]), rationale=_text(form["rationale"]))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise CxpmError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+    return model_from_user(
+        TargetSpec,
+        metric=metric, scope=scope,
+        valid_from=parse_month_or_date(valid_from or "1970-01", "from"),
+        valid_to=parse_month_or_date(form["valid_to"], "to") if form["valid_to"].strip()
+        else None,
+        value=_number(form["value"], "target value", required=True),
+        warning=_number(form["warning"], "warning"),
+        benchmark_source=_text(form["benchmark_source"]),
+        benchmark_date=parse_month_or_date(form["benchmark_date"], "benchmark date")
+        if form["benchmark_date"].strip() else None,
+        benchmark_statistic=_text(form["benchmark_statistic"]),
+        benchmark_value=_number(form["benchmark_value"], "benchmark value"),
+        owner=_text(form["owner"]), rationale=_text(form["rationale"]))
 
 
 def scope_for(principal: Principal, text: str) -> dict[str, str]:

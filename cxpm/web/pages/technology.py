@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from cxpm.errors import CxpmError, model_from_user
+from cxpm.errors import CxpmError, date_from_user, model_from_user
 from cxpm.schema.tables import CHANNELS
 from cxpm.technology.flags import current_verification, technology_flags
 from cxpm.technology.model import (
@@ -70,12 +70,7 @@ State = Annotated[WebState, Depends(web_state)]
 
 
 def _date(text: str, what: str) -> date | None:
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise CxpmError(f"{what} expects YYYY-MM-DD, got {text!r}") from None
+    return date_from_user(text.strip() or None, what)  # a blank field is not given
 
 
 def _number(text: str, what: str, kind: type[int] | type[float]) -> int | float | None:
