@@ -112,14 +112,23 @@ async def current_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized()
-    # One indexed lookup, done on the event loop: a hop to a worker thread for it would cost
-    # more than the query. A session of its own, closed at once: holding one for the whole
-    # request would let slow requests use up the connection pool.
+    principal = caller(state, credentials.credentials, kind="api")
+    if principal is None:
+        raise unauthorized("invalid, expired or revoked token")
+    return principal
+
+
+def caller(state: WebState, raw: str | None, *, kind: str) -> Principal | None:
+    """The user behind a raw API token or session cookie, or None (unknown, expired,
+    revoked, disabled). One indexed lookup, done on the event loop by the async
+    dependencies: a hop to a worker thread would cost more than the query. A session of its
+    own, closed at once: holding one for the whole request would let slow requests use up
+    the connection pool."""
+    if not raw:
+        return None
     with Session(state.workspace.app_db) as session:
-        found = resolve_token(session, credentials.credentials, kind="api")
-        if found is None:
-            raise unauthorized("invalid, expired or revoked token")
-        return principal_of(session, found)
+        found = resolve_token(session, raw, kind=kind)
+        return principal_of(session, found) if found is not None else None
 
 
 def principal_of(session: Session, found: tuple[Any, Any]) -> Principal:

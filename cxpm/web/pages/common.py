@@ -11,12 +11,11 @@ from urllib.parse import quote
 from fastapi import Depends, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
 
 from cxpm.formatting import format_value
 from cxpm.users.permissions import has_permission
-from cxpm.users.tokens import check_csrf, csrf_token, resolve_token
-from cxpm.web.deps import Principal, WebState, principal_of, web_state
+from cxpm.users.tokens import check_csrf, csrf_token
+from cxpm.web.deps import Principal, WebState, caller, web_state
 
 SESSION_COOKIE = "cxpm_session"
 # Before login there is no session to bind the form to: a random pre-session cookie is.
@@ -59,13 +58,10 @@ def session_cookie(request: Request) -> str | None:
 async def page_principal(request: Request,
                    state: Annotated[WebState, Depends(web_state)]) -> Principal:
     """The user of a live browser session (else a redirect to /login)."""
-    raw = session_cookie(request)
-    # On the event loop and closed at once, as for the API (current_principal).
-    with Session(state.workspace.app_db) as session:
-        found = resolve_token(session, raw, kind="session") if raw else None
-        if found is None:
-            raise LoginRequired()
-        return principal_of(session, found)
+    principal = caller(state, session_cookie(request), kind="session")
+    if principal is None:
+        raise LoginRequired()
+    return principal
 
 
 def page_require(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
